@@ -1,0 +1,98 @@
+"""Command line: ``python -m quiz --help``.
+
+Each sub-command is a thin shell over a service; exit codes: 0 ok, 1 the input has problems (invalid bank,
+failed sync, refused action), 2 wrong usage.
+"""
+
+from __future__ import annotations
+
+import argparse
+import getpass
+import json
+import os
+import sys
+from pathlib import Path
+
+from quiz.adapters.bank_files import BankInvalid, bank_stats, load_bank
+from quiz.core.config import get_settings
+
+
+def _bank_path(arg: str | None) -> Path:
+    return Path(arg) if arg else get_settings().bank_path
+
+
+def cmd_bank_validate(args: argparse.Namespace) -> int:
+    path = _bank_path(args.path)
+    try:
+        bank = load_bank(path)
+    except BankInvalid as err:
+        for p in err.problems:
+            print(p)
+        print(f"{len(err.problems)} problem(s) found in {path}", file=sys.stderr)
+        return 1
+    print(f"OK: {len(bank.questions)} items in {path} are valid")
+    return 0
+
+
+def cmd_bank_stats(args: argparse.Namespace) -> int:
+    path = _bank_path(args.path)
+    try:
+        bank = load_bank(path)
+    except BankInvalid as err:
+        for p in err.problems:
+            print(p, file=sys.stderr)
+        print("the bank has problems; run 'python -m quiz bank validate'", file=sys.stderr)
+        return 1
+    stats = bank_stats(bank.questions)
+    if args.json:
+        print(json.dumps(stats, indent=2))
+        return 0
+    names = bank.topic_names()
+    print(f"Total items: {stats['total']}  (case sets: {len({q.case.id for q in bank.questions if q.case})})")
+    for title, key in (("topic", "by_topic"), ("type", "by_type"), ("difficulty", "by_difficulty"),
+                       ("status", "by_status")):
+        print(f"\nBy {title}:")
+        for k, v in stats[key].items():
+            label = f"{k} ({names[k]})" if key == "by_topic" and k in names else k
+            print(f"  {label:<60} {v:>4}")
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="python -m quiz", description="Mesotherapy quiz platform tools.")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    sub.required = True
+
+    bank = sub.add_parser("bank", help="check, count and load the question bank")
+    bank_sub = bank.add_subparsers(dest="bank_command", metavar="ACTION")
+    bank_sub.required = True
+    v = bank_sub.add_parser("validate", help="check every question file; print every problem as file:line: id: message")
+    v.add_argument("path", nargs="?", help="bank folder or one item file (default: question_bank/)")
+    v.set_defaults(func=cmd_bank_validate)
+    s = bank_sub.add_parser("stats", help="count items by topic, type, difficulty and status")
+    s.add_argument("path", nargs="?", help="bank folder (default: question_bank/)")
+    s.add_argument("--json", action="store_true", help="print JSON")
+    s.set_defaults(func=cmd_bank_stats)
+    _extend(parser, sub)
+    return parser
+
+
+def _extend(parser: argparse.ArgumentParser, sub) -> None:  # noqa: ANN001
+    """Sub-commands that need the database (added in quiz/cli_db.py to keep imports light)."""
+    try:
+        from quiz import cli_db
+    except ImportError:  # pragma: no cover - during bootstrap only
+        return
+    cli_db.register(sub)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        return int(args.func(args) or 0)
+    except KeyboardInterrupt:
+        return 130
+
+
+__all__ = ["main", "build_parser", "getpass", "os"]
