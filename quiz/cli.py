@@ -7,7 +7,6 @@ failed sync, refused action), 2 wrong usage.
 from __future__ import annotations
 
 import argparse
-import getpass
 import json
 import os
 import sys
@@ -58,6 +57,60 @@ def cmd_bank_stats(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_serve(args: argparse.Namespace) -> int:
+    """Prepare the database and bank, print the first-run set-up code if needed, then run Streamlit."""
+    import subprocess
+
+    from quiz.adapters.bank_files import BankInvalid
+    from quiz.bootstrap import open_platform, sync_from_files
+    from quiz.core.config import PROJECT_ROOT
+    from quiz.services.accounts import ensure_setup_code
+
+    platform = open_platform()
+    try:
+        print(f"[quiz] question bank: {sync_from_files(platform).summary()}", flush=True)
+    except BankInvalid as err:
+        print(f"[quiz] WARNING: the question bank has {len(err.problems)} problem(s) and was not loaded; "
+              "run 'python -m quiz bank validate'. The app serves the questions already in the database.",
+              flush=True)
+    env = dict(os.environ)
+    with platform.transaction() as session:
+        code = ensure_setup_code(session, platform.settings.setup_code)
+    if code:
+        env["QUIZ_SETUP_CODE"] = code
+        print_setup_code(code)
+    platform.engine.dispose()
+    port = str(args.port or os.environ.get("QUIZ_PORT") or 8501)
+    print(f"[quiz] serving on http://localhost:{port}", flush=True)
+    cmd = [sys.executable, "-m", "streamlit", "run", str(PROJECT_ROOT / "app.py"), "--server.port", port,
+           "--server.headless", "true", "--browser.gatherUsageStats", "false"]
+    if args.address:
+        cmd += ["--server.address", args.address]
+    try:
+        return subprocess.call(cmd, env=env)
+    except KeyboardInterrupt:
+        return 0
+
+
+def print_setup_code(code: str) -> None:
+    bar = "*" * 64
+    print(f"\n{bar}\n  First run: no accounts yet. Open the app and create the first trainer\n"
+          f"  with this one-time set-up code:   {code}\n{bar}\n", flush=True)
+
+
+def cmd_test(args: argparse.Namespace) -> int:
+    """ruff, then the whole pytest suite (unit, integration on SQLite and PostgreSQL, UI, browser)."""
+    import subprocess
+
+    from quiz.core.config import PROJECT_ROOT
+
+    lint = subprocess.call([sys.executable, "-m", "ruff", "check", "."], cwd=PROJECT_ROOT)
+    tests = subprocess.call([sys.executable, "-m", "pytest", *args.pytest_args], cwd=PROJECT_ROOT)
+    if lint:
+        print("ruff check found problems (see above)", file=sys.stderr)
+    return tests or lint
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m quiz", description="Mesotherapy quiz platform tools.")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
@@ -73,6 +126,13 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("path", nargs="?", help="bank folder (default: question_bank/)")
     s.add_argument("--json", action="store_true", help="print JSON")
     s.set_defaults(func=cmd_bank_stats)
+    serve = sub.add_parser("serve", help="run the web app (sets up the database and bank first)")
+    serve.add_argument("--port", type=int, help="port (default 8501, or QUIZ_PORT)")
+    serve.add_argument("--address", help="address to listen on (default: all)")
+    serve.set_defaults(func=cmd_serve)
+    test = sub.add_parser("test", help="run ruff and every test (extra arguments go to pytest)")
+    test.add_argument("pytest_args", nargs=argparse.REMAINDER)
+    test.set_defaults(func=cmd_test)
     _extend(parser, sub)
     return parser
 
@@ -95,4 +155,3 @@ def main(argv: list[str] | None = None) -> int:
         return 130
 
 
-__all__ = ["main", "build_parser", "getpass", "os"]

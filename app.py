@@ -1,0 +1,5 @@
+"""Streamlit entry point: `python -m quiz serve` (or `streamlit run app.py`)."""
+
+from quiz.ui.app import main
+
+main()

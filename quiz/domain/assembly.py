@@ -1,0 +1,170 @@
+"""Quiz assembly: pure functions that pick and order questions for an attempt.
+
+:func:`assemble` draws items for a :class:`Blueprint` (n items per topic, an optional difficulty mix) from
+live questions only, never repeating one, preferring those the trainee has seen least, and reproducibly from
+a seed. Case sets are drawn whole, their items kept together and in order; each of their items counts
+towards its own topic. :func:`option_order` shuffles the options an attempt shows.
+"""
+
+from __future__ import annotations
+
+import random
+from collections import Counter, defaultdict
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+
+from quiz.domain.bank import DIFFICULTIES, Question
+
+
+class BlueprintError(ValueError):
+    """The bank cannot satisfy the blueprint; the message says which topic falls short and by how much."""
+
+
+@dataclass(frozen=True)
+class Blueprint:
+    topics: Mapping[str, int]
+    difficulty_mix: Mapping[str, float] | None = None  # e.g. {"easy": 0.3, "medium": 0.5, "hard": 0.2}
+    include_cases: bool = True
+
+    def __post_init__(self) -> None:
+        if not self.topics or any(n < 0 for n in self.topics.values()) or sum(self.topics.values()) == 0:
+            raise BlueprintError("a blueprint needs at least one topic with one or more items")
+        if self.difficulty_mix:
+            unknown = set(self.difficulty_mix) - set(DIFFICULTIES)
+            if unknown:
+                raise BlueprintError(f"unknown difficulty in the mix: {', '.join(sorted(unknown))}")
+            if any(v < 0 for v in self.difficulty_mix.values()) or sum(self.difficulty_mix.values()) <= 0:
+                raise BlueprintError("difficulty shares must be positive")
+
+    @property
+    def total(self) -> int:
+        return sum(self.topics.values())
+
+    def to_dict(self) -> dict:
+        return {"topics": dict(self.topics), "difficulty_mix": dict(self.difficulty_mix or {}) or None,
+                "include_cases": self.include_cases}
+
+    @classmethod
+    def from_dict(cls, data: Mapping) -> Blueprint:
+        return cls(topics=dict(data["topics"]), difficulty_mix=data.get("difficulty_mix") or None,
+                   include_cases=bool(data.get("include_cases", True)))
+
+
+def apportion(n: int, shares: Mapping[str, float]) -> dict[str, int]:
+    """Split n into whole numbers in proportion to shares (largest remainder; ties by name)."""
+    total = sum(shares.values())
+    exact = {k: n * v / total for k, v in shares.items()}
+    out = {k: int(v) for k, v in exact.items()}
+    rest = n - sum(out.values())
+    for k in sorted(exact, key=lambda k: (-(exact[k] - out[k]), k))[:rest]:
+        out[k] += 1
+    return out
+
+
+@dataclass
+class _Unit:
+    items: list[Question]
+    priority: tuple[float, float] = (0.0, 0.0)
+    topics: Counter = field(default_factory=Counter)
+
+
+def _units(questions: Sequence[Question], include_cases: bool) -> list[_Unit]:
+    singles: list[_Unit] = []
+    cases: dict[str, list[Question]] = defaultdict(list)
+    case_ok: dict[str, bool] = defaultdict(lambda: True)
+    for q in sorted(questions, key=lambda q: q.id):
+        if q.case is not None:
+            cases[q.case.id].append(q)
+            case_ok[q.case.id] &= q.status == "live"
+        elif q.status == "live":
+            singles.append(_Unit([q]))
+    units = singles
+    if include_cases:
+        for cid in sorted(cases):
+            members = sorted(cases[cid], key=lambda q: q.case.position)  # type: ignore[union-attr]
+            if case_ok[cid] and len(members) == members[0].case.size:  # type: ignore[union-attr]
+                units.append(_Unit(members))
+    for u in units:
+        u.topics = Counter(q.topic for q in u.items)
+    return units
+
+
+def assemble(
+    questions: Sequence[Question],
+    blueprint: Blueprint,
+    *,
+    seed: int,
+    seen: Mapping[str, int] | None = None,
+) -> list[Question]:
+    """Pick the questions of an attempt, in the order they will be shown."""
+    seen = seen or {}
+    rng = random.Random(seed)
+    units = _units(questions, blueprint.include_cases)
+    for u in units:
+        mean_seen = sum(seen.get(q.id, 0) for q in u.items) / len(u.items)
+        u.priority = (mean_seen, rng.random())
+    units.sort(key=lambda u: u.priority)
+
+    need = {t: n for t, n in blueprint.topics.items() if n > 0}
+    want: dict[str, dict[str, int]] = {}
+    if blueprint.difficulty_mix:
+        want = {t: apportion(n, blueprint.difficulty_mix) for t, n in need.items()}
+
+    chosen: list[_Unit] = []
+    taken: set[int] = set()
+
+    def fits(u: _Unit) -> bool:
+        return all(need.get(t, 0) >= c for t, c in u.topics.items())
+
+    def take(i: int, u: _Unit) -> None:
+        chosen.append(u)
+        taken.add(i)
+        for q in u.items:
+            need[q.topic] -= 1
+            if want and want[q.topic].get(q.difficulty, 0) > 0:
+                want[q.topic][q.difficulty] -= 1
+
+    # Pass 1 keeps to the difficulty mix (single items only), pass 2 fills what is left by preference.
+    if want:
+        for i, u in enumerate(units):
+            q = u.items[0]
+            if len(u.items) == 1 and fits(u) and want[q.topic].get(q.difficulty, 0) > 0:
+                take(i, u)
+    for i, u in enumerate(units):
+        if i not in taken and fits(u) and any(need.get(t, 0) for t in u.topics):
+            take(i, u)
+
+    short = {t: n for t, n in need.items() if n > 0}
+    if short:
+        available = Counter(q.topic for u in units for q in u.items)
+        parts = [
+            f"topic '{t}' needs {blueprint.topics[t]} live item(s) but only {available.get(t, 0)} "
+            f"{'is' if available.get(t, 0) == 1 else 'are'} available"
+            for t in sorted(short)
+        ]
+        raise BlueprintError("the question bank cannot satisfy this blueprint: " + "; ".join(parts))
+
+    rng.shuffle(chosen)
+    return [q for u in chosen for q in u.items]
+
+
+def option_order(q: Question, rng: random.Random) -> list[int]:
+    """The order to show q's options in (canonical indexes). Ordering items never start in the right order;
+    true/false keeps True first; numeric items have no options."""
+    n = len(q.options)
+    if q.type == "numeric" or n == 0:
+        return []
+    if q.type == "true_false":
+        return [0, 1]
+    order = list(range(n))
+    rng.shuffle(order)
+    if q.type == "ordering" and n >= 2:
+        while order == list(q.key):  # type: ignore[arg-type]
+            rng.shuffle(order)
+    return order
+
+
+def attempt_layout(questions: Sequence[Question], seed: int) -> list[list[int]]:
+    """Option orders for every question of an attempt, reproducible from the attempt's seed."""
+    rng = random.Random(seed * 7919 + 1)
+    return [option_order(q, rng) for q in questions]

@@ -1,0 +1,210 @@
+"""Accounts: first-run set-up, creating users, logging in (with lockout), registering with an invite code."""
+
+from __future__ import annotations
+
+import re
+from datetime import UTC, datetime, timedelta
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from quiz.adapters.orm import ROLES, AuditEvent, Cohort, CohortMember, Setting, User
+from quiz.core import security
+from quiz.services.errors import AccountLocked, AuthError, Conflict, InvalidInput, NotFound, PermissionDenied
+from quiz.services.permissions import Actor, require_cohort, require_staff
+
+EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+SETUP_KEY = "setup_code_hash"
+GENERIC_LOGIN_ERROR = "Wrong email or password."
+
+
+def now() -> datetime:
+    return datetime.now(UTC)
+
+
+def normalise_email(email: str) -> str:
+    email = (email or "").strip().lower()
+    if not EMAIL_RE.match(email):
+        raise InvalidInput("Please enter a valid email address.")
+    return email
+
+
+def _check_new_user(session: Session, email: str, name: str, role: str, password: str) -> str:
+    email = normalise_email(email)
+    if role not in ROLES:
+        raise InvalidInput(f"Unknown role {role!r}; use one of {', '.join(ROLES)}.")
+    if not (name or "").strip():
+        raise InvalidInput("Please enter a name.")
+    problem = security.password_problem(password)
+    if problem:
+        raise InvalidInput(problem)
+    if session.scalar(select(User.id).where(User.email == email)) is not None:
+        raise Conflict("An account with this email already exists.")
+    return email
+
+
+def _insert_user(session: Session, email: str, name: str, role: str, password: str) -> User:
+    email = _check_new_user(session, email, name, role, password)
+    user = User(email=email, name=name.strip(), role=role, password_hash=security.hash_password(password))
+    session.add(user)
+    session.flush()
+    return user
+
+
+def audit(session: Session, actor: Actor | None, action: str, target: str | None = None, **detail) -> None:
+    session.add(AuditEvent(actor_id=actor.id if actor else None, action=action, target=target, detail=detail))
+
+
+# -- first run -----------------------------------------------------------------------------------------------
+
+def has_users(session: Session) -> bool:
+    return (session.scalar(select(func.count(User.id))) or 0) > 0
+
+
+def ensure_setup_code(session: Session, fixed_code: str | None = None) -> str | None:
+    """While nobody has an account, make (or reset to ``fixed_code``) the one-time set-up code and return it
+    so the server can print it to its console. Returns None once the first trainer exists."""
+    if has_users(session):
+        return None
+    code = fixed_code or security.random_code(10)
+    row = session.get(Setting, SETUP_KEY)
+    if row is None:
+        session.add(Setting(key=SETUP_KEY, value=security.hash_code(code)))
+    else:
+        row.value = security.hash_code(code)
+        row.updated_at = now()
+    return code
+
+
+def create_first_admin(session: Session, setup_code: str, email: str, name: str, password: str) -> User:
+    """Create the first trainer (with admin rights). Needs the set-up code; works only once."""
+    if has_users(session):
+        raise Conflict("The platform is already set up. Please log in.")
+    row = session.get(Setting, SETUP_KEY)
+    if row is None or not security.codes_equal(setup_code or "", row.value):
+        raise AuthError("That set-up code is not right. It is printed in the server's console at start-up.")
+    user = _insert_user(session, email, name, "admin", password)
+    session.delete(row)
+    audit(session, Actor.of(user), "first_admin_created", user.email)
+    return user
+
+
+# -- users ---------------------------------------------------------------------------------------------------
+
+def create_user(session: Session, actor: Actor | None, *, email: str, name: str, role: str, password: str,
+                cohort_id: int | None = None) -> User:
+    """Create an account. ``actor`` None means the command line (a local administrator)."""
+    if actor is not None:
+        require_staff(actor)
+        if role != "trainee" and not actor.is_admin:
+            raise PermissionDenied("Only an administrator can create trainer accounts.")
+        if cohort_id is not None:
+            require_cohort(session, actor, cohort_id)
+    user = _insert_user(session, email, name, role, password)
+    if cohort_id is not None:
+        session.add(CohortMember(cohort_id=cohort_id, user_id=user.id))
+    audit(session, actor, "user_created", user.email, role=role, cohort_id=cohort_id)
+    return user
+
+
+def register_with_code(session: Session, *, invite_code: str, email: str, name: str, password: str) -> User:
+    """A trainee signs up with their cohort's invite code."""
+    code = (invite_code or "").strip().upper()
+    cohort = session.scalar(select(Cohort).where(func.upper(Cohort.invite_code) == code)) if code else None
+    if cohort is None or not cohort.is_open:
+        raise InvalidInput("That invite code is not valid. Ask your trainer for your cohort's code.")
+    user = _insert_user(session, email, name, "trainee", password)
+    session.add(CohortMember(cohort_id=cohort.id, user_id=user.id))
+    audit(session, Actor.of(user), "registered", user.email, cohort_id=cohort.id)
+    return user
+
+
+def authenticate(session: Session, email: str, password: str, *, threshold: int = 5,
+                 lock_minutes: int = 15, at: datetime | None = None) -> User:
+    """Check a login. ``threshold`` wrong passwords in a row lock the account for ``lock_minutes``; the count
+    lives in the database, so a new tab or a restarted server does not reset it. The caller commits."""
+    at = at or now()
+    try:
+        email = normalise_email(email)
+    except InvalidInput:
+        raise AuthError(GENERIC_LOGIN_ERROR) from None
+    user = session.scalar(select(User).where(User.email == email).with_for_update())
+    if user is None:
+        security.verify_password(_DUMMY_HASH, password or "")  # same time as a real check
+        raise AuthError(GENERIC_LOGIN_ERROR)
+    if user.locked_until is not None and user.locked_until > at:
+        mins = max(1, int((user.locked_until - at).total_seconds() // 60) + 1)
+        raise AccountLocked(f"Too many wrong passwords. This account is locked; try again in {mins} minute(s).")
+    if not user.is_active:
+        raise AuthError("This account is disabled. Please contact your trainer.")
+    if not security.verify_password(user.password_hash, password or ""):
+        user.failed_logins = (user.failed_logins or 0) + 1
+        if user.failed_logins >= threshold:
+            user.locked_until = at + timedelta(minutes=lock_minutes)
+            user.failed_logins = 0
+            raise AccountLocked(
+                f"Too many wrong passwords. This account is locked for {lock_minutes} minutes."
+            )
+        left = threshold - user.failed_logins
+        raise AuthError(f"{GENERIC_LOGIN_ERROR} {left} attempt(s) left before the account is locked.")
+    user.failed_logins = 0
+    user.locked_until = None
+    user.last_login_at = at
+    if security.needs_rehash(user.password_hash):
+        user.password_hash = security.hash_password(password)
+    return user
+
+
+_DUMMY_HASH = security.hash_password("not-a-real-password")
+
+
+def set_password(session: Session, actor: Actor | None, user_id: int, new_password: str,
+                 current_password: str | None = None) -> bool:
+    """A user changes their own password (giving the current one), or a trainer resets a trainee's."""
+    user = session.get(User, user_id)
+    if user is None:
+        raise NotFound("No such user.")
+    if actor is not None and actor.id == user_id:
+        if not security.verify_password(user.password_hash, current_password or ""):
+            raise AuthError("Your current password is not right.")
+    elif actor is not None:
+        from quiz.services.permissions import require_view_user
+
+        require_staff(actor)
+        if user.role != "trainee" and not actor.is_admin:
+            raise PermissionDenied("Only an administrator can reset a trainer's password.")
+        require_view_user(session, actor, user_id)
+    problem = security.password_problem(new_password)
+    if problem:
+        raise InvalidInput(problem)
+    user.password_hash = security.hash_password(new_password)
+    user.failed_logins = 0
+    user.locked_until = None
+    audit(session, actor, "password_set", user.email)
+    return True
+
+
+def get_user(session: Session, user_id: int) -> User:
+    user = session.get(User, user_id)
+    if user is None:
+        raise NotFound("No such user.")
+    return user
+
+
+def remember_page(session: Session, user_id: int, page: str | None) -> None:
+    """Where the user is, so that logging in again brings them back there."""
+    user = session.get(User, user_id)
+    if user is not None and user.resume_page != page:
+        user.resume_page = page
+
+
+def login(factory, email: str, password: str, *, threshold: int = 5, lock_minutes: int = 15) -> Actor:  # noqa: ANN001
+    """Log in through a session factory. The failed-login count is committed even when the login fails."""
+    with factory() as session:
+        try:
+            user = authenticate(session, email, password, threshold=threshold, lock_minutes=lock_minutes)
+        except AuthError:
+            session.commit()
+            raise
+        session.commit()
+        return Actor.of(user)
