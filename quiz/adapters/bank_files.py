@@ -100,7 +100,20 @@ def _child(node: Any, key: str) -> Any:
     return None
 
 
+def _item_lines(node: Any) -> dict[str, int]:
+    """Line of each field of an item, and of each option as 'option A', 'option B', ..."""
+    lines = _mapping_lines(node)
+    opts = _child(node, "options")
+    if isinstance(opts, yaml.SequenceNode):
+        for i, sub in enumerate(opts.value[:26]):
+            lines[f"option {chr(65 + i)}"] = sub.start_mark.line + 1
+    return lines
+
+
 def _line_for(message: str, item_line: int, field_lines: dict[str, int]) -> int:
+    opt = re.search(r"option ([A-Z])\b", message)
+    if opt and f"option {opt.group(1)}" in field_lines:
+        return field_lines[f"option {opt.group(1)}"]
     m = re.match(r"(?:missing field|unknown field|empty) '?([a-z_]+)", message)
     words = [m.group(1)] if m else re.findall(r"[a-z_]+", message.lower())
     for w in words:
@@ -221,7 +234,7 @@ def _read_item_file(path: Path, root: Path, problems: list[Problem]) -> list[_Lo
     out: list[_Located] = []
     for pos, (raw, sub) in enumerate(zip(items, items_node.value), start=1):
         line = sub.start_mark.line + 1
-        field_lines = _mapping_lines(sub)
+        field_lines = _item_lines(sub)
         ident = str(raw.get("id") or "-") if isinstance(raw, dict) else "-"
         case = None
         if case_base is not None:

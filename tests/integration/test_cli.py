@@ -1,0 +1,118 @@
+"""The command line: exit codes and output (in-process, against a temporary SQLite file)."""
+
+from __future__ import annotations
+
+import json
+import re
+import shutil
+from pathlib import Path
+
+import pytest
+import yaml
+from sqlalchemy import create_engine, func, select, text
+
+from quiz.adapters.orm import QuestionRow, User
+from quiz.cli import main
+from quiz.core.config import PROJECT_ROOT
+from quiz.domain.bank import question_to_authoring
+from tests.factories import make_bank
+
+
+@pytest.fixture
+def bank_dir(tmp_path: Path) -> Path:
+    """A small bank written as YAML files, through the authoring form."""
+    root = tmp_path / "question_bank"
+    (root / "topics").mkdir(parents=True)
+    shutil.copy(PROJECT_ROOT / "question_bank" / "topics.yaml", root / "topics.yaml")
+    shutil.copy(PROJECT_ROOT / "question_bank" / "sources.yaml", root / "sources.yaml")
+    bank = make_bank(per_topic=3, with_case=False)
+    by_topic: dict[str, list] = {}
+    for q in bank.questions:
+        d = question_to_authoring(q)
+        d["source"] = {"id": "clinic-faq-article", "section": "Aftercare"}
+        by_topic.setdefault(q.topic, []).append(d)
+    for topic, items in by_topic.items():
+        (root / "topics" / f"{topic}.yaml").write_text(yaml.safe_dump({"topic": topic, "items": items}))
+    return root
+
+
+@pytest.fixture
+def env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path, bank_dir: Path) -> str:
+    url = f"sqlite:///{tmp_path / 'cli.db'}"
+    monkeypatch.setenv("DATABASE_URL", url)
+    monkeypatch.setenv("QUIZ_BANK_PATH", str(bank_dir))
+    return url
+
+
+def test_validate_ok_and_broken(bank_dir: Path, capsys: pytest.CaptureFixture) -> None:
+    assert main(["bank", "validate", str(bank_dir)]) == 0
+    assert "9 items" in capsys.readouterr().out
+    f = bank_dir / "topics" / "spacing.yaml"
+    f.write_text(re.sub(r"key: [A-D]", "key: Q", f.read_text(), count=1))
+    assert main(["bank", "validate", str(bank_dir)]) == 1
+    out = capsys.readouterr().out
+    assert "question_bank/topics/spacing.yaml:" in out and "key Q is out of range" in out
+
+
+def test_validate_missing_path_is_an_error(tmp_path: Path, capsys: pytest.CaptureFixture) -> None:
+    assert main(["bank", "validate", str(tmp_path / "nope")]) == 1
+    assert "no such file or folder" in capsys.readouterr().out
+
+
+def test_stats_json_shape(bank_dir: Path, capsys: pytest.CaptureFixture) -> None:
+    assert main(["bank", "stats", str(bank_dir), "--json"]) == 0
+    data = json.loads(capsys.readouterr().out)
+    assert set(data) == {"total", "by_topic", "by_type", "by_difficulty", "by_status"}
+    assert data["total"] == 9 and data["by_topic"] == {"aftercare": 3, "hygiene": 3, "spacing": 3}
+    assert data["by_status"] == {"live": 9}
+
+
+def test_init_migrates_and_syncs_idempotently(env: str, capsys: pytest.CaptureFixture) -> None:
+    assert main(["init"]) == 0
+    assert "9 added" in capsys.readouterr().out
+    assert main(["init"]) == 0
+    assert "0 added, 0 new version(s), 0 retired, 0 status change(s), 9 unchanged" in capsys.readouterr().out
+    engine = create_engine(env)
+    with engine.connect() as c:
+        assert c.scalar(select(func.count()).select_from(QuestionRow)) == 9
+        assert c.scalar(text("PRAGMA journal_mode")) == "wal"
+
+
+def test_sync_refuses_a_broken_bank_and_changes_nothing(env: str, bank_dir: Path,
+                                                        capsys: pytest.CaptureFixture) -> None:
+    assert main(["init"]) == 0
+    (bank_dir / "topics" / "hygiene.yaml").write_text("topic: hygiene\nitems: [\n")
+    (bank_dir / "topics" / "spacing.yaml").unlink()
+    assert main(["bank", "sync"]) == 1
+    assert "nothing was changed" in capsys.readouterr().err
+    with create_engine(env).connect() as c:
+        statuses = set(c.scalars(select(QuestionRow.status)))
+    assert statuses == {"live"}  # nothing retired by the refused sync
+
+
+def test_user_add(env: str, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture) -> None:
+    monkeypatch.setenv("PW", "long-enough-pw")
+    args = ["user", "add", "--role", "trainer", "--email", "T@Example.com", "--name", "Tom", "--password-env", "PW"]
+    assert main(args) == 0
+    assert main(args) == 1
+    assert "already exists" in capsys.readouterr().err
+    assert main(["user", "add", "--role", "trainee", "--email", "x@example.com", "--name", "X",
+                 "--password-env", "UNSET_VAR_123"]) == 2
+    monkeypatch.setenv("PW", "short")
+    assert main(["user", "add", "--role", "trainee", "--email", "y@example.com", "--name", "Y",
+                 "--password-env", "PW"]) == 1
+    with create_engine(env).connect() as c:
+        assert list(c.execute(select(User.email, User.role))) == [("t@example.com", "trainer")]
+
+
+def test_usage_errors_exit_2(capsys: pytest.CaptureFixture) -> None:
+    with pytest.raises(SystemExit) as e:
+        main(["bank", "frobnicate"])
+    assert e.value.code == 2
+    with pytest.raises(SystemExit) as e:
+        main(["user", "add", "--role", "emperor", "--email", "a@b.co", "--name", "A"])
+    assert e.value.code == 2
+    for cmd in (["--help"], ["bank", "validate", "--help"], ["user", "add", "--help"], ["init", "--help"]):
+        with pytest.raises(SystemExit) as e:
+            main(cmd)
+        assert e.value.code == 0

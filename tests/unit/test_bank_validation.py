@@ -1,0 +1,194 @@
+"""Each kind of broken question file gives a message that names the file, the line and the item."""
+
+from __future__ import annotations
+
+import shutil
+import textwrap
+from pathlib import Path
+
+import pytest
+
+from quiz.adapters.bank_files import BankInvalid, bank_stats, load_bank
+from quiz.core.config import PROJECT_ROOT
+
+GOOD_ITEM = """\
+  - id: {id}
+    type: single
+    difficulty: medium
+    status: live
+    stem: {stem}
+    options:
+      - text: Book her for Friday.
+        feedback: Too soon for a second session.
+      - text: Book her 7 to 10 days after the first.
+        feedback: Right for the start of a course.
+      - text: Wait six months.
+        feedback: That is the maintenance interval.
+    key: B
+    explanation: Early sessions are 7 to 10 days apart.
+    source: {{id: clinic-faq-article, section: Sessions and spacing}}
+"""
+
+
+@pytest.fixture
+def bank(tmp_path: Path) -> Path:
+    root = tmp_path / "question_bank"
+    (root / "topics").mkdir(parents=True)
+    (root / "cases").mkdir()
+    shutil.copy(PROJECT_ROOT / "question_bank" / "topics.yaml", root / "topics.yaml")
+    shutil.copy(PROJECT_ROOT / "question_bank" / "sources.yaml", root / "sources.yaml")
+    return root
+
+
+def write(root: Path, name: str, body: str) -> Path:
+    path = root / "topics" / name
+    path.write_text(textwrap.dedent(body))
+    return path
+
+
+def items(*blocks: str) -> str:
+    return "topic: spacing\nitems:\n" + "".join(blocks)
+
+
+def good(id: str = "spacing-001", stem: str = "Priya asks to come back after four days. What do you advise?") -> str:
+    return GOOD_ITEM.format(id=id, stem=stem)
+
+
+def problems_of(root: Path) -> list[str]:
+    with pytest.raises(BankInvalid) as err:
+        load_bank(root)
+    return [str(p) for p in err.value.problems]
+
+
+def line_of(path: Path, needle: str, nth: int = 1) -> int:
+    hits = [i for i, line in enumerate(path.read_text().splitlines(), start=1) if needle in line]
+    return hits[nth - 1]
+
+
+def test_a_valid_file_loads_and_counts(bank: Path) -> None:
+    write(bank, "spacing.yaml", items(good(), good("spacing-002", "Omar wants weekly sessions forever.")))
+    loaded = load_bank(bank)
+    assert [q.id for q in loaded.questions] == ["spacing-001", "spacing-002"]
+    assert loaded.questions[0].key == 1  # letter B -> index 1
+    stats = bank_stats(loaded.questions)
+    assert stats == {"total": 2, "by_topic": {"spacing": 2}, "by_type": {"single": 2},
+                     "by_difficulty": {"medium": 2}, "by_status": {"live": 2}}
+
+
+def test_yaml_syntax_error_names_file_and_line(bank: Path) -> None:
+    path = write(bank, "spacing.yaml", items(good()) + "  - id: spacing-002\n    stem: [unclosed\n")
+    msgs = problems_of(bank)
+    assert len(msgs) == 1
+    assert msgs[0].startswith("question_bank/topics/spacing.yaml:")
+    assert "YAML syntax error" in msgs[0]
+    reported = int(msgs[0].split(":")[1])
+    assert abs(reported - line_of(path, "[unclosed")) <= 1
+
+
+def test_missing_field(bank: Path) -> None:
+    path = write(bank, "spacing.yaml", items(good().replace("    explanation: Early sessions are 7 to 10 days apart.\n", "")))
+    assert problems_of(bank) == [
+        f"question_bank/topics/spacing.yaml:{line_of(path, '- id: spacing-001')}: spacing-001: missing field 'explanation'"
+    ]
+
+
+def test_unknown_type_topic_and_source(bank: Path) -> None:
+    body = items(
+        good().replace("type: single", "type: essay"),
+        good("spacing-002", "Two").replace("    type: single\n", "    type: single\n    topic: astrology\n"),
+        good("spacing-003", "Three").replace("id: clinic-faq-article", "id: wikipedia"),
+    )
+    path = write(bank, "spacing.yaml", body)
+    msgs = problems_of(bank)
+    assert f"question_bank/topics/spacing.yaml:{line_of(path, 'type: essay')}: spacing-001: unknown type 'essay'; " \
+           "expected one of single, multiple, true_false, ordering, numeric" in msgs
+    assert any(m.startswith(f"question_bank/topics/spacing.yaml:{line_of(path, 'topic: astrology')}: spacing-002: "
+                            "unknown topic 'astrology'") for m in msgs)
+    assert any(m.startswith(f"question_bank/topics/spacing.yaml:{line_of(path, 'wikipedia')}: spacing-003: "
+                            "unknown source 'wikipedia'") for m in msgs)
+
+
+def test_key_out_of_range(bank: Path) -> None:
+    path = write(bank, "spacing.yaml", items(good().replace("key: B", "key: E")))
+    assert problems_of(bank) == [
+        f"question_bank/topics/spacing.yaml:{line_of(path, 'key: E')}: spacing-001: "
+        "key E is out of range: the options run A to C"
+    ]
+
+
+def test_duplicate_id_within_and_across_files(bank: Path) -> None:
+    a = write(bank, "spacing.yaml", items(good(), good("spacing-001", "Another stem entirely.")))
+    b = write(bank, "aftercare.yaml", items(good("spacing-001", "A third stem.")).replace("topic: spacing", "topic: aftercare"))
+    msgs = problems_of(bank)
+    first = f"question_bank/topics/aftercare.yaml:{line_of(b, '- id: spacing-001')}"
+    assert f"question_bank/topics/spacing.yaml:{line_of(a, '- id: spacing-001')}: spacing-001: duplicate id (also at {first})" in msgs
+    assert f"question_bank/topics/spacing.yaml:{line_of(a, '- id: spacing-001', 2)}: spacing-001: duplicate id (also at {first})" in msgs
+
+
+def test_duplicate_option_text(bank: Path) -> None:
+    path = write(bank, "spacing.yaml", items(good().replace("Wait six months.", "Book her for Friday.")))
+    msgs = problems_of(bank)
+    assert msgs == [f"question_bank/topics/spacing.yaml:{line_of(path, 'Book her for Friday.', 2)}: spacing-001: "
+                    "duplicate option text: option C repeats option A"]
+
+
+def test_ordering_key_must_be_a_full_permutation(bank: Path) -> None:
+    body = good().replace("type: single", "type: ordering").replace("key: B", "key: [A, B, B]")
+    path = write(bank, "spacing.yaml", items(body))
+    msgs = problems_of(bank)
+    assert msgs == [f"question_bank/topics/spacing.yaml:{line_of(path, 'key: [A, B, B]')}: spacing-001: the key of an "
+                    "ordering item must name every option exactly once; got A, B, B for 3 options"]
+
+
+def test_numeric_without_tolerance(bank: Path) -> None:
+    body = """\
+      - id: spacing-001
+        type: numeric
+        difficulty: easy
+        status: live
+        stem: Zara asks how many hours to skip the gym. How many?
+        key: 24
+        unit: hours
+        explanation: At least a day.
+        source: {id: clinic-faq-article, section: Aftercare}
+    """
+    path = write(bank, "spacing.yaml", "topic: spacing\nitems:\n" + textwrap.indent(textwrap.dedent(body), "  "))
+    assert problems_of(bank) == [f"question_bank/topics/spacing.yaml:{line_of(path, '- id: spacing-001')}: spacing-001: "
+                                 "a numeric item needs a tolerance (0 for an exact answer)"]
+
+
+def test_empty_stem(bank: Path) -> None:
+    path = write(bank, "spacing.yaml", items(good(stem='""')))
+    assert problems_of(bank) == [f"question_bank/topics/spacing.yaml:{line_of(path, 'stem:')}: spacing-001: empty stem"]
+
+
+def test_every_problem_is_reported_not_just_the_first(bank: Path) -> None:
+    write(bank, "spacing.yaml", items(good().replace("key: B", "key: Z"), good("spacing-002", '""')))
+    write(bank, "broken.yaml", "topic: aftercare\nitems: [\n")
+    msgs = problems_of(bank)
+    assert len(msgs) == 3
+    assert {m.split(":")[0] for m in msgs} == {"question_bank/topics/spacing.yaml", "question_bank/topics/broken.yaml"}
+
+
+def test_unknown_field_is_named(bank: Path) -> None:
+    path = write(bank, "spacing.yaml", items(good().replace("key: B", "key: B\n    kye: C")))
+    assert problems_of(bank) == [f"question_bank/topics/spacing.yaml:{line_of(path, '- id: spacing-001')}: spacing-001: "
+                                 "unknown field 'kye'"]
+
+
+def test_case_set_items_share_the_scenario_in_order(bank: Path) -> None:
+    write(bank, "spacing.yaml", items(good()))
+    case = "id: case-lena\ntitle: Lena's course\nscenario: Lena, 50, starts a course.\nitems:\n" + \
+        good("case-lena-1", "First visit.") + good("case-lena-2", "Second visit.")
+    (bank / "cases" / "case-lena.yaml").write_text(case.replace("  - id: case-lena-1", "  - id: case-lena-1\n    topic: spacing")
+                                                   .replace("  - id: case-lena-2", "  - id: case-lena-2\n    topic: aftercare"))
+    loaded = load_bank(bank)
+    case_items = [q for q in loaded.questions if q.case]
+    assert [(q.id, q.topic, q.case.position, q.case.size) for q in case_items] == [
+        ("case-lena-1", "spacing", 1, 2), ("case-lena-2", "aftercare", 2, 2)]
+    assert case_items[0].case.scenario == "Lena, 50, starts a course."
+
+
+def test_the_real_bank_validates() -> None:
+    bank = load_bank(PROJECT_ROOT / "question_bank")
+    assert len(bank.questions) > 0
