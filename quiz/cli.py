@@ -53,7 +53,7 @@ def cmd_bank_stats(args: argparse.Namespace) -> int:
         print(f"\nBy {title}:")
         for k, v in stats[key].items():
             label = f"{k} ({names[k]})" if key == "by_topic" and k in names else k
-            print(f"  {label:<60} {v:>4}")
+            print(f"  {label:<66} {v:>4}")
     return 0
 
 

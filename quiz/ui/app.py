@@ -8,12 +8,12 @@ import streamlit as st
 
 from quiz.services import accounts
 from quiz.ui import runtime
-from quiz.ui.pages import PAGES, PageSpec, pages_for
+from quiz.ui.pages import HOME_PAGE, PAGES, PageSpec, pages_for
 
 RESUME_FLAG = "_resume_checked"
 
 
-def _page(spec: PageSpec) -> st.Page:
+def _page(spec: PageSpec, default: bool = False) -> st.Page:
     def render() -> None:
         module = importlib.import_module(f"quiz.ui.pages.{spec.module}")
         actor = runtime.current_actor()
@@ -29,7 +29,7 @@ def _page(spec: PageSpec) -> st.Page:
             runtime.show_unexpected(err)
 
     render.__name__ = f"page_{spec.key.replace('-', '_')}"
-    return st.Page(render, title=spec.title, icon=spec.icon, url_path=spec.key)
+    return st.Page(render, title=spec.title, icon=spec.icon, url_path=spec.key, default=default)
 
 
 def remember(key: str) -> None:
@@ -64,7 +64,7 @@ def main() -> None:
     actor = runtime.current_actor()
     role = actor.role if actor else "anonymous"
     specs = pages_for(role)
-    pages = {spec.key: _page(spec) for spec in specs}
+    pages = {spec.key: _page(spec, default=spec.key == HOME_PAGE[role]) for spec in specs}
     st.session_state["_pages"] = pages
 
     sections: dict[str, list[st.Page]] = {}

@@ -22,8 +22,6 @@ class PageSpec:
 PAGES: tuple[PageSpec, ...] = (
     PageSpec("login", "Log in", "login", ":material/login:", ("anonymous",)),
     PageSpec("register", "Register", "register", ":material/person_add:", ("anonymous",)),
-    PageSpec("verify", "Verify a certificate", "verify_certificate", ":material/verified:",
-             ("anonymous", "trainee", "trainer", "admin")),
     # trainee
     PageSpec("home", "Home", "trainee_home", ":material/home:", ("trainee",), "Learn"),
     PageSpec("practice", "Practice", "practice", ":material/school:", ("trainee",), "Learn"),
@@ -43,7 +41,12 @@ PAGES: tuple[PageSpec, ...] = (
     # everyone logged in
     PageSpec("account", "My account", "account", ":material/manage_accounts:", ("trainee", "trainer", "admin"),
              "Account"),
+    PageSpec("verify", "Verify a certificate", "verify_certificate", ":material/verified:",
+             ("anonymous", "trainee", "trainer", "admin"), "Certificates"),
 )
+
+# The page each role lands on after logging in.
+HOME_PAGE = {"anonymous": "login", "trainee": "home", "trainer": "dashboard", "admin": "dashboard"}
 
 
 def pages_for(role: str) -> list[PageSpec]:
