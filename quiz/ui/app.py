@@ -21,11 +21,8 @@ def _page(spec: PageSpec, default: bool = False) -> st.Page:
             remember(spec.key)
         try:
             module.render()
-        except st.runtime.scriptrunner.StopException:  # pragma: no cover - st.stop() inside a page
-            raise
         except Exception as err:  # noqa: BLE001 - the last guard: no stack trace reaches a user
-            if type(err).__module__.startswith("streamlit"):
-                raise
+            # (st.stop / st.rerun / st.switch_page raise BaseExceptions, which pass through.)
             runtime.show_unexpected(err)
 
     render.__name__ = f"page_{spec.key.replace('-', '_')}"
