@@ -1,0 +1,244 @@
+"""Item analysis checked against independent calculations (plain Python and numbers worked out by hand)."""
+
+from __future__ import annotations
+
+import math
+import statistics as st
+
+import numpy as np
+import pytest
+
+from quiz.domain.statistics import ItemInput, analyse, cronbach_alpha, item_flags, random_guess_score
+from tests.factories import make_question
+
+# Six trainees x four right/wrong items (rows: attempts).
+MARKS = [
+    [1, 1, 1, 0],
+    [1, 1, 0, 0],
+    [1, 0, 1, 1],
+    [1, 1, 1, 1],
+    [0, 0, 0, 1],
+    [1, 0, 0, 0],
+]
+
+
+def _col(j: int, rows=MARKS) -> list[float]:
+    return [float(r[j]) for r in rows]
+
+
+def _totals(rows=MARKS) -> list[float]:
+    return [float(sum(r)) for r in rows]
+
+
+def _cov(a: list[float], b: list[float]) -> float:
+    ma, mb = sum(a) / len(a), sum(b) / len(b)
+    return sum((x - ma) * (y - mb) for x, y in zip(a, b)) / (len(a) - 1)
+
+
+def _items(n: int = 4, max_mark: float = 1.0) -> list[ItemInput]:
+    return [ItemInput(item_id=f"q{j}", max_mark=max_mark) for j in range(n)]
+
+
+@pytest.fixture
+def result():
+    return analyse(MARKS, _items())
+
+
+def test_facility_and_sd_match_plain_formulas(result):
+    for j, item in enumerate(result.items):
+        x = _col(j)
+        assert item.facility == pytest.approx(sum(x) / len(x))
+        assert item.sd == pytest.approx(st.stdev(x))
+    # by hand: item 0 is right in 5 of 6 attempts
+    assert result.items[0].facility == pytest.approx(5 / 6)
+
+
+def test_discrimination_is_the_item_rest_correlation(result):
+    for j, item in enumerate(result.items):
+        x = _col(j)
+        rest = [t - xi for t, xi in zip(_totals(), x)]
+        assert item.discrimination == pytest.approx(st.correlation(x, rest))
+    # by hand for item 1: x = 1,1,0,1,0,0; rest = 2,1,3,3,1,1: means 1/2 and 11/6;
+    # sum of cross products = (1/2)(1/6 - 5/6 + 7/6) - (1/2)(7/6 - 5/6 - 5/6) = 1/2; C = 1/10;
+    # V(x) = 1.5/5 = 0.3; V(rest) = (1/36 + 25/36 + 49/36 + 49/36 + 25/36 + 25/36)/5 = (174/36)/5
+    expected = 0.1 / math.sqrt(0.3 * (174 / 36) / 5)
+    assert result.items[1].discrimination == pytest.approx(expected)
+
+
+def test_discriminative_efficiency_uses_independently_sorted_marks(result):
+    for j, item in enumerate(result.items):
+        x = _col(j)
+        rest = [t - xi for t, xi in zip(_totals(), x)]
+        c_max = _cov(sorted(x), sorted(rest))
+        assert item.discriminative_efficiency == pytest.approx(_cov(x, rest) / c_max)
+    # item 1 by hand: sorted x = 0,0,0,1,1,1 and sorted rest = 1,1,1,2,3,3 -> C_max = 1.5 * (1/6 + 7/6 + 7/6)/5
+    c_max = (0.5 * (-5 / 6) * 3 * -1 + 0.5 * (1 / 6 + 7 / 6 + 7 / 6)) / 5
+    assert result.items[1].discriminative_efficiency == pytest.approx(0.1 / c_max)
+
+
+def test_weights():
+    marks = [[2, 1, 0], [1, 1, 1], [2, 0, 1], [0, 0, 0], [2, 1, 1]]
+    items = [ItemInput("a", 2.0), ItemInput("b", 1.0), ItemInput("c", 1.0)]
+    res = analyse(marks, items)
+    assert [i.intended_weight for i in res.items] == pytest.approx([0.5, 0.25, 0.25])
+    totals = [float(sum(r)) for r in marks]
+    roots = [math.sqrt(_cov([float(r[j]) for r in marks], totals)) for j in range(3)]
+    assert [i.effective_weight for i in res.items] == pytest.approx([r / sum(roots) for r in roots])
+    assert sum(i.effective_weight for i in res.items) == pytest.approx(1.0)
+    # facility and sd are fractions of the item's maximum
+    assert res.items[0].facility == pytest.approx((7 / 5) / 2)
+    assert res.items[0].sd == pytest.approx(st.stdev([2, 1, 2, 0, 2]) / 2)
+
+
+def test_effective_weight_is_empty_for_a_negative_covariance_with_the_total():
+    marks = [[1, 1, 0], [1, 1, 0], [0, 0, 1], [0, 0, 1], [1, 0, 0]]
+    res = analyse(marks, _items(3))
+    totals = [float(sum(r)) for r in marks]
+    assert _cov(_col(2, marks), totals) < 0
+    assert res.items[2].effective_weight is None
+    roots = [math.sqrt(_cov(_col(j, marks), totals)) for j in range(2)]
+    assert res.items[0].effective_weight == pytest.approx(roots[0] / sum(roots))
+
+
+def test_alpha_error_ratio_and_sem(result):
+    p = 4
+    item_vars = sum(st.variance(_col(j)) for j in range(p))
+    total_var = st.variance(_totals())
+    alpha = p / (p - 1) * (1 - item_vars / total_var)
+    assert result.alpha == pytest.approx(alpha)
+    assert result.alpha_basis == "items"
+    assert result.error_ratio == pytest.approx(math.sqrt(1 - alpha))
+    assert result.sem == pytest.approx(st.stdev(_totals()) * math.sqrt(1 - alpha))
+    assert result.sd_total == pytest.approx(st.stdev(_totals()))
+    assert result.mean_total == pytest.approx(st.mean(_totals()))
+
+
+def test_alpha_by_hand_for_a_tiny_test():
+    # 3 attempts x 2 items: (1,1), (1,0), (0,0). V(x1) = 1/3, V(x2) = 1/3, totals 2,1,0 -> V(T) = 1.
+    # alpha = 2 * (1 - 2/3) = 2/3
+    assert cronbach_alpha(np.array([[1, 1], [1, 0], [0, 0]])) == pytest.approx(2 / 3)
+
+
+def test_zero_variance_gives_none_not_nan():
+    marks = [[1, 1, 0], [1, 0, 1], [1, 1, 1]]  # item 0: everyone right
+    res = analyse(marks, _items(3))
+    first = res.items[0]
+    assert first.facility == 1.0
+    assert first.sd == 0.0
+    assert first.discrimination is None
+    assert first.discriminative_efficiency is None
+    # the rest still computes
+    assert res.items[1].discrimination is not None
+
+
+def test_constant_totals_give_no_alpha():
+    res = analyse([[1, 0], [0, 1], [1, 0]], _items(2))
+    assert res.alpha is None and res.sem is None and res.error_ratio is None
+    assert res.sd_total == 0.0
+
+
+def test_one_attempt():
+    res = analyse([[1, 0, 1]], _items(3))
+    assert res.attempts == 1
+    assert [i.facility for i in res.items] == [1.0, 0.0, 1.0]
+    assert all(i.sd is None and i.discrimination is None and i.discriminative_efficiency is None for i in res.items)
+    assert res.alpha is None and res.sem is None and res.sd_total is None
+    assert all(i.effective_weight is None for i in res.items)
+
+
+def test_no_attempts():
+    res = analyse(np.empty((0, 2)), _items(2))
+    assert res.attempts == 0 and res.mean_total is None
+    assert res.items[0].facility is None and res.items[0].attempts == 0
+
+
+def test_items_not_shown_are_left_out_of_that_item_and_alpha_needs_slots():
+    nan = float("nan")
+    marks = [[1, nan, 1], [0, 1, nan], [1, 1, 0], [nan, 0, 1], [1, 0, 0]]
+    res = analyse(marks, _items(3))
+    # item 0 over the 4 attempts that showed it
+    assert res.items[0].attempts == 4
+    assert res.items[0].facility == pytest.approx(3 / 4)
+    x = [1.0, 0.0, 1.0, 1.0]
+    rest = [1.0, 1.0, 1.0, 0.0]  # totals of those attempts minus x
+    assert res.items[0].discrimination == pytest.approx(st.correlation(x, rest))
+    assert res.alpha is None and res.alpha_basis is None
+    slots = [[1, 1], [0, 1], [1, 1], [0, 1], [1, 0]]
+    res2 = analyse(marks, _items(3), slot_marks=slots)
+    assert res2.alpha_basis == "slots"
+    assert res2.alpha == pytest.approx(cronbach_alpha(np.array(slots)))
+    assert all(v is None or math.isfinite(v) for i in res2.items for v in (i.discrimination, i.sd))
+
+
+def test_rest_as_fraction_changes_nothing_when_every_attempt_saw_every_item(result):
+    pooled = analyse(MARKS, _items(), rest_as_fraction=True)
+    for a, b in zip(result.items, pooled.items):
+        assert b.discrimination == pytest.approx(a.discrimination)
+        assert b.discriminative_efficiency == pytest.approx(a.discriminative_efficiency)
+        assert b.effective_weight == pytest.approx(a.effective_weight)
+
+
+def test_distractor_shares_and_flags():
+    # 20 attempts at one item: A (key) 12, B 6, C 1, D 0, no answer 1
+    marks = [[1, 1]] * 12 + [[0, 1]] * 8
+    items = [ItemInput("q", options=[("A", "a", 12, True), ("B", "b", 6, False), ("C", "c", 1, False),
+                                     ("D", "d", 0, False)], no_answer=1), ItemInput("other")]
+    res = analyse(marks, items)
+    item = res.items[0]
+    assert [o.share for o in item.options] == pytest.approx([0.6, 0.3, 0.05, 0.0])
+    assert item.no_answer_share == pytest.approx(0.05)
+    weak = [f.reason for f in item.flags if f.code == "weak_distractor"]
+    assert len(weak) == 1 and "distractor D" in weak[0]  # C at exactly 5% is not "under 5%"
+
+
+def test_flags_with_reasons():
+    from quiz.domain.statistics import ItemStatistics
+
+    def stat(**kw):
+        base = dict(item_id="q", attempts=30, max_mark=1.0, mean=0.5, facility=0.5, sd=0.5, discrimination=0.4,
+                    discriminative_efficiency=0.6, intended_weight=0.1, effective_weight=0.1, random_guess=0.25)
+        base.update(kw)
+        return ItemStatistics(**base)
+
+    def codes(**kw):
+        return [f.code for f in item_flags(stat(**kw))]
+
+    assert codes() == []
+    assert codes(facility=0.19) == ["low_facility"]
+    assert codes(facility=0.2) == []
+    assert codes(facility=0.91) == ["high_facility"]
+    assert codes(facility=0.9) == []
+    assert codes(discrimination=0.19) == ["low_discrimination"]
+    assert codes(discrimination=-0.3) == ["negative_discrimination"]
+    assert "check the key" in item_flags(stat(discrimination=-0.3))[0].reason
+    assert codes(discriminative_efficiency=0.14) == ["low_efficiency"]
+    assert codes(facility=None, discrimination=None, discriminative_efficiency=None) == []
+
+
+def test_negative_discrimination_is_flagged_from_data():
+    # the item is right exactly for the weaker trainees: a miskeyed item
+    marks = [[1, 1, 1, 0], [1, 1, 1, 0], [1, 1, 0, 0], [0, 0, 0, 1], [0, 0, 1, 1], [1, 0, 0, 1]]
+    res = analyse(marks, _items())
+    assert res.items[3].discrimination < 0
+    assert "negative_discrimination" in [f.code for f in res.items[3].flags]
+
+
+def test_random_guess_scores():
+    assert random_guess_score(make_question(n_options=4)) == pytest.approx(0.25)
+    assert random_guess_score(make_question(type="true_false")) == 0.5
+    assert random_guess_score(make_question(type="numeric")) == 0.0
+    assert random_guess_score(make_question(type="ordering", n_options=3)) == pytest.approx(1 / 6)
+    assert random_guess_score(make_question(type="multiple")) is None
+
+
+def test_shape_mismatch_is_refused():
+    with pytest.raises(ValueError):
+        analyse([[1, 0]], _items(3))
+
+
+def test_to_dict_is_json_safe(result):
+    import json
+
+    d = result.to_dict()
+    json.dumps(d, allow_nan=False)
+    assert set(d["items"][0]) >= {"facility", "sd", "discrimination", "discriminative_efficiency", "flags"}
