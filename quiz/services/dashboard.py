@@ -1,0 +1,352 @@
+"""The trainer dashboard: how a cohort is doing, and every answer behind it.
+
+* :func:`cohort_overview` - one row per trainee: attempts, best and latest exam score, pass status, last
+  activity;
+* :func:`mastery` - per trainee and topic, the share of points earned over their submitted attempts (an
+  unanswered item of a submitted attempt counts as 0 of its points) - the heatmap;
+* :func:`trend` - mean score of submitted attempts per week (and mode);
+* :func:`trainee_attempts` and :func:`attempt_detail` - the drill-down.
+
+Trainers see their own cohorts' trainees, admins everyone, trainees nothing (``PermissionDenied``).
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, timedelta
+from typing import Any
+
+from sqlalchemy import Select, func, select
+from sqlalchemy.orm import Session
+
+from quiz.adapters.orm import (
+    MODES,
+    Attempt,
+    AttemptItem,
+    CohortMember,
+    Exam,
+    QuestionRow,
+    QuestionVersion,
+    Response,
+    User,
+)
+from quiz.domain import scoring
+from quiz.services.errors import InvalidInput, NotFound
+from quiz.services.permissions import Actor, require_cohort, require_staff, require_view_user
+from quiz.services.questions import to_question
+
+
+@dataclass(frozen=True)
+class Filters:
+    """Which attempts count: one exam, one mode, and/or a date range (on the start time, UTC, inclusive)."""
+
+    exam_id: int | None = None
+    mode: str | None = None
+    since: date | datetime | None = None
+    until: date | datetime | None = None
+
+    def check(self) -> None:
+        if self.mode is not None and self.mode not in MODES:
+            raise InvalidInput(f"Unknown mode {self.mode!r}; choose one of {', '.join(MODES)}.")
+        if self.since and self.until and _start(self.since) > _start(self.until):
+            raise InvalidInput("The start of the date range is after its end.")
+
+    def apply(self, q: Select) -> Select:
+        if self.exam_id is not None:
+            q = q.where(Attempt.exam_id == self.exam_id)
+        if self.mode is not None:
+            q = q.where(Attempt.mode == self.mode)
+        if self.since is not None:
+            q = q.where(Attempt.started_at >= _start(self.since))
+        if self.until is not None:
+            if isinstance(self.until, datetime):
+                q = q.where(Attempt.started_at <= _start(self.until))
+            else:  # a whole day: up to the end of it
+                q = q.where(Attempt.started_at < _start(self.until) + timedelta(days=1))
+        return q
+
+
+def _start(d: date | datetime) -> datetime:
+    if isinstance(d, datetime):
+        return d if d.tzinfo else d.replace(tzinfo=UTC)
+    return datetime(d.year, d.month, d.day, tzinfo=UTC)
+
+
+@dataclass(frozen=True)
+class TraineeRow:
+    user_id: int
+    name: str
+    email: str
+    attempts: int  # attempts matching the filters, any state
+    submitted: int
+    exam_attempts: int  # submitted exam attempts
+    best_exam: float | None  # fraction 0..1
+    latest_exam: float | None
+    status: str  # passed | not passed yet | no exam yet
+    mean_practice: float | None
+    last_activity: datetime | None
+
+
+@dataclass(frozen=True)
+class MasteryCell:
+    user_id: int
+    name: str
+    topic: str
+    earned: float
+    possible: float
+    items: int
+
+    @property
+    def share(self) -> float:
+        return self.earned / self.possible if self.possible else 0.0
+
+
+@dataclass(frozen=True)
+class TrendPoint:
+    week: date  # the Monday of the week
+    mode: str
+    attempts: int
+    mean_score: float  # fraction 0..1
+
+
+@dataclass(frozen=True)
+class AttemptSummary:
+    id: int
+    user_id: int
+    mode: str
+    exam_id: int | None
+    exam_name: str | None
+    state: str
+    started_at: datetime
+    submitted_at: datetime | None
+    score: float | None
+    max_score: float | None
+    percent: float | None
+    passed: bool | None
+    items: int
+    topics: list[str] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class AnswerDetail:
+    position: int
+    question_id: str
+    version: int
+    topic: str
+    type: str
+    stem: str
+    case_scenario: str | None
+    options: list[str]
+    answer: Any
+    answer_text: str
+    correct_text: str
+    is_correct: bool | None
+    score: float
+    max_score: float
+    explanation: str
+    saved_at: datetime | None
+
+
+@dataclass(frozen=True)
+class AttemptDetail:
+    attempt: AttemptSummary
+    trainee_name: str
+    trainee_email: str
+    answers: list[AnswerDetail]
+
+
+# -- helpers -------------------------------------------------------------------------------------------------
+
+def _members(session: Session, cohort_id: int) -> list[User]:
+    q = (select(User).join(CohortMember, CohortMember.user_id == User.id)
+         .where(CohortMember.cohort_id == cohort_id).order_by(User.name, User.email))
+    return list(session.scalars(q))
+
+
+def _cohort_members(session: Session, actor: Actor, cohort_id: int, filters: Filters | None) -> list[User]:
+    require_cohort(session, actor, cohort_id)
+    (filters or Filters()).check()
+    return _members(session, cohort_id)
+
+
+def _attempts(session: Session, user_ids: list[int], filters: Filters | None) -> list[Attempt]:
+    if not user_ids:
+        return []
+    q = select(Attempt).where(Attempt.user_id.in_(user_ids)).order_by(Attempt.started_at, Attempt.id)
+    return list(session.scalars((filters or Filters()).apply(q)))
+
+
+def _summary(a: Attempt, exam_names: dict[int, str], n_items: int = 0) -> AttemptSummary:
+    return AttemptSummary(
+        id=a.id, user_id=a.user_id, mode=a.mode, exam_id=a.exam_id,
+        exam_name=exam_names.get(a.exam_id) if a.exam_id else None, state=a.state, started_at=a.started_at,
+        submitted_at=a.submitted_at, score=a.score, max_score=a.max_score, percent=a.percent, passed=a.passed,
+        items=n_items, topics=sorted((a.settings or {}).get("topics") or []),
+    )
+
+
+def _exam_names(session: Session) -> dict[int, str]:
+    return dict(session.execute(select(Exam.id, Exam.name)).tuples().all())
+
+
+# -- overview ------------------------------------------------------------------------------------------------
+
+def cohort_overview(session: Session, actor: Actor, cohort_id: int, filters: Filters | None = None
+                    ) -> list[TraineeRow]:
+    members = _cohort_members(session, actor, cohort_id, filters)
+    by_user: dict[int, list[Attempt]] = defaultdict(list)
+    for a in _attempts(session, [u.id for u in members], filters):
+        by_user[a.user_id].append(a)
+    ids = [u.id for u in members]
+    last_saved: dict[int, datetime] = {}
+    if ids:
+        q = (select(Attempt.user_id, func.max(Response.saved_at)).join(Response, Response.attempt_id == Attempt.id)
+             .where(Attempt.user_id.in_(ids)).group_by(Attempt.user_id))
+        q = (filters or Filters()).apply(q)
+        last_saved = dict(session.execute(q).tuples().all())
+    rows = []
+    for u in members:
+        atts = by_user.get(u.id, [])
+        done = [a for a in atts if a.state == "submitted" and a.percent is not None]
+        exams = [a for a in done if a.mode == "exam"]
+        practice = [a.percent for a in done if a.mode == "practice"]
+        if any(a.passed for a in exams):
+            status = "passed"
+        elif exams:
+            status = "not passed yet"
+        else:
+            status = "no exam yet"
+        stamps = [t for a in atts for t in (a.started_at, a.submitted_at) if t is not None]
+        if u.id in last_saved and last_saved[u.id] is not None:
+            stamps.append(last_saved[u.id])
+        latest = max(exams, key=lambda a: (a.submitted_at or a.started_at, a.id)) if exams else None
+        rows.append(TraineeRow(
+            user_id=u.id, name=u.name, email=u.email, attempts=len(atts), submitted=len(done),
+            exam_attempts=len(exams), best_exam=max((a.percent for a in exams), default=None),
+            latest_exam=latest.percent if latest else None, status=status,
+            mean_practice=sum(practice) / len(practice) if practice else None,
+            last_activity=max(stamps) if stamps else None,
+        ))
+    return rows
+
+
+# -- mastery -------------------------------------------------------------------------------------------------
+
+def _item_rows(session: Session, user_ids: list[int], filters: Filters | None) -> list[tuple]:
+    """(user_id, topic, version_id, score, max_score) for every item of the users' submitted attempts."""
+    if not user_ids:
+        return []
+    q = (
+        select(Attempt.user_id, QuestionRow.topic, AttemptItem.question_version_id, Response.score,
+               Response.max_score)
+        .join(AttemptItem, AttemptItem.attempt_id == Attempt.id)
+        .join(QuestionVersion, QuestionVersion.id == AttemptItem.question_version_id)
+        .join(QuestionRow, QuestionRow.id == QuestionVersion.question_id)
+        .outerjoin(Response, (Response.attempt_id == Attempt.id)
+                   & (Response.question_version_id == AttemptItem.question_version_id))
+        .where(Attempt.user_id.in_(user_ids), Attempt.state == "submitted")
+    )
+    return list(session.execute((filters or Filters()).apply(q)).tuples())
+
+
+def _points(session: Session, version_ids: set[int]) -> dict[int, float]:
+    if not version_ids:
+        return {}
+    q = select(QuestionVersion.id, QuestionVersion.content).where(QuestionVersion.id.in_(version_ids))
+    return {vid: float((content or {}).get("points", 1.0)) for vid, content in session.execute(q)}
+
+
+def mastery(session: Session, actor: Actor, cohort_id: int, filters: Filters | None = None) -> list[MasteryCell]:
+    """Share of points earned per trainee x topic; cells only where the trainee met the topic."""
+    members = _cohort_members(session, actor, cohort_id, filters)
+    names = {u.id: u.name for u in members}
+    rows = _item_rows(session, list(names), filters)
+    missing = {vid for _, _, vid, _, mx in rows if mx is None}
+    points = _points(session, missing)
+    acc: dict[tuple[int, str], list[float]] = defaultdict(lambda: [0.0, 0.0, 0])
+    for uid, topic, vid, score, mx in rows:
+        cell = acc[(uid, topic)]
+        cell[0] += float(score or 0.0)
+        cell[1] += float(mx if mx is not None else points.get(vid, 1.0))
+        cell[2] += 1
+    return [MasteryCell(uid, names[uid], topic, earned, possible, int(n))
+            for (uid, topic), (earned, possible, n) in sorted(acc.items(), key=lambda kv: (names[kv[0][0]], kv[0][1]))]
+
+
+def topic_mastery(cells: list[MasteryCell]) -> dict[str, float]:
+    """The cohort's share of points per topic (weakest first), from :func:`mastery` cells."""
+    earned: dict[str, float] = defaultdict(float)
+    possible: dict[str, float] = defaultdict(float)
+    for c in cells:
+        earned[c.topic] += c.earned
+        possible[c.topic] += c.possible
+    shares = {t: earned[t] / possible[t] for t in possible if possible[t]}
+    return dict(sorted(shares.items(), key=lambda kv: kv[1]))
+
+
+# -- trend ---------------------------------------------------------------------------------------------------
+
+def trend(session: Session, actor: Actor, cohort_id: int, filters: Filters | None = None) -> list[TrendPoint]:
+    """Mean score of submitted attempts per week (Monday, UTC) and mode."""
+    members = _cohort_members(session, actor, cohort_id, filters)
+    groups: dict[tuple[date, str], list[float]] = defaultdict(list)
+    for a in _attempts(session, [u.id for u in members], filters):
+        if a.state != "submitted" or a.percent is None:
+            continue
+        when = (a.submitted_at or a.started_at).date()
+        monday = when - timedelta(days=when.weekday())
+        groups[(monday, a.mode)].append(a.percent)
+    return [TrendPoint(week, mode, len(v), sum(v) / len(v)) for (week, mode), v in sorted(groups.items())]
+
+
+# -- drill-down ----------------------------------------------------------------------------------------------
+
+def trainee_attempts(session: Session, actor: Actor, user_id: int, filters: Filters | None = None
+                     ) -> list[AttemptSummary]:
+    """One trainee's attempts, newest first."""
+    require_staff(actor)
+    if session.get(User, user_id) is None:
+        raise NotFound("No such trainee.")
+    require_view_user(session, actor, user_id)
+    (filters or Filters()).check()
+    attempts = _attempts(session, [user_id], filters)
+    counts: dict[int, int] = {}
+    if attempts:
+        q = (select(AttemptItem.attempt_id, func.count(AttemptItem.id))
+             .where(AttemptItem.attempt_id.in_([a.id for a in attempts])).group_by(AttemptItem.attempt_id))
+        counts = dict(session.execute(q).tuples().all())
+    names = _exam_names(session)
+    return [_summary(a, names, counts.get(a.id, 0)) for a in reversed(attempts)]
+
+
+def attempt_detail(session: Session, actor: Actor, attempt_id: int) -> AttemptDetail:
+    """Every item of one attempt: the version shown, the answer given, the right answer and the score."""
+    require_staff(actor)
+    attempt = session.get(Attempt, attempt_id)
+    if attempt is None:
+        raise NotFound("No such attempt.")
+    require_view_user(session, actor, attempt.user_id)
+    responses = {r.question_version_id: r for r in attempt.responses}
+    answers = []
+    for item in attempt.items:
+        version = item.question_version
+        q = to_question(version)
+        r = responses.get(version.id)
+        answer = r.answer if r else None
+        if r is not None and r.score is not None:
+            score, mx, correct = float(r.score), float(r.max_score), r.is_correct
+        else:
+            result = scoring.score_item(q, answer)
+            score, mx = result.score, result.max_score
+            correct = result.correct if answer is not None else False
+        answers.append(AnswerDetail(
+            position=item.position, question_id=version.question_id, version=version.version, topic=q.topic,
+            type=q.type, stem=q.stem, case_scenario=q.case.scenario if q.case else None,
+            options=[o.text for o in q.options], answer=answer, answer_text=scoring.describe_answer(q, answer),
+            correct_text=scoring.describe_answer(q, scoring.correct_answer(q)), is_correct=correct, score=score,
+            max_score=mx, explanation=q.explanation, saved_at=r.saved_at if r else None,
+        ))
+    user = attempt.user
+    summary = _summary(attempt, _exam_names(session), len(attempt.items))
+    return AttemptDetail(attempt=summary, trainee_name=user.name, trainee_email=user.email, answers=answers)
