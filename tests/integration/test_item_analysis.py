@@ -1,0 +1,271 @@
+"""Item analysis from the database, on SQLite and PostgreSQL: first attempts, versions, distractors, permissions.
+
+The helpers at the top write cohorts, exams and attempts straight through the ORM (the attempts service is
+someone else's); test_exports.py and test_cli_reports.py use them too.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import statistics as st
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import pytest
+from sqlalchemy import select
+
+from quiz.adapters.orm import (
+    Attempt,
+    AttemptItem,
+    Cohort,
+    CohortMember,
+    Exam,
+    QuestionRow,
+    QuestionVersion,
+    Response,
+)
+from quiz.domain.bank import Bank, Source, Topic
+from quiz.domain.scoring import score_item, total_score
+from quiz.services import item_analysis
+from quiz.services.bank_sync import add_version, sync_bank
+from quiz.services.errors import NotFound, PermissionDenied
+from quiz.services.permissions import Actor
+from quiz.services.questions import to_question
+from tests.conftest import make_user
+from tests.factories import make_question
+
+T0 = datetime(2027, 3, 1, 9, 0, tzinfo=UTC)
+
+# -- helpers ----------------------------------------------------------------------------------------------------
+
+
+def load_questions(platform, questions) -> None:  # noqa: ANN001
+    bank = Bank(topics=[Topic(id=t, name=t) for t in sorted({q.topic for q in questions})],
+                sources=[Source(id="clinic-faq-article", title="FAQ", sections=["Aftercare"])], questions=questions)
+    with platform.transaction() as s:
+        sync_bank(s, bank)
+
+
+def make_cohort(platform, trainer: Actor, name: str = "Spring 2027") -> int:  # noqa: ANN001
+    with platform.transaction() as s:
+        c = Cohort(name=name, invite_code=f"CODE-{name.replace(' ', '')}".upper()[:40], trainer_id=trainer.id)
+        s.add(c)
+        s.flush()
+        return c.id
+
+
+def make_exam(platform, cohort_id: int | None, name: str = "Certification 1") -> int:  # noqa: ANN001
+    with platform.transaction() as s:
+        e = Exam(name=name, cohort_id=cohort_id, blueprint={"topics": {}}, time_limit_minutes=30, pass_mark=0.5,
+                 review_options={})
+        s.add(e)
+        s.flush()
+        return e.id
+
+
+def add_trainee(platform, cohort_id: int, email: str) -> int:  # noqa: ANN001
+    user_id = make_user(platform, "trainee", email, email.split("@")[0].title()).id
+    with platform.transaction() as s:
+        s.add(CohortMember(cohort_id=cohort_id, user_id=user_id))
+    return user_id
+
+
+def add_attempt(platform, user_id: int, exam_id: int | None, answers: dict[str, Any], *,  # noqa: ANN001
+                state: str = "submitted", at: datetime = T0, mode: str = "exam", skip: tuple[str, ...] = ()) -> int:
+    """An attempt showing the questions of ``answers`` (current versions, in that order); items in ``skip``
+    are shown but get no response row."""
+    with platform.transaction() as s:
+        attempt = Attempt(user_id=user_id, exam_id=exam_id, mode=mode, state=state, seed=1, started_at=at,
+                          submitted_at=at + timedelta(minutes=20) if state != "in_progress" else None)
+        s.add(attempt)
+        s.flush()
+        scores = []
+        for pos, (qid, answer) in enumerate(answers.items()):
+            row = s.get(QuestionRow, qid)
+            v = s.scalar(select(QuestionVersion).where(QuestionVersion.question_id == qid,
+                                                       QuestionVersion.version == row.current_version))
+            q = to_question(v)
+            s.add(AttemptItem(attempt_id=attempt.id, position=pos, question_version_id=v.id,
+                              option_order=list(range(len(q.options)))))
+            sc = score_item(q, answer)
+            scores.append(sc)
+            if qid not in skip:
+                s.add(Response(attempt_id=attempt.id, question_version_id=v.id, answer=answer,
+                               is_correct=sc.correct, score=sc.score, max_score=sc.max_score))
+        if state != "in_progress":
+            tot = total_score(scores, 0.5)
+            attempt.score, attempt.max_score, attempt.percent, attempt.passed = (
+                tot.score, tot.max_score, tot.percent, tot.passed)
+        return attempt.id
+
+
+QIDS = ["aftercare-001", "aftercare-002", "aftercare-003", "aftercare-004"]
+# Six trainees' choices (key is option 0 everywhere): 0 = right. Marks as in tests/unit/test_statistics.py.
+CHOICES = [
+    [0, 0, 0, 1],
+    [0, 0, 2, 1],
+    [0, 1, 0, 0],
+    [0, 0, 0, 0],
+    [1, 2, 1, 0],
+    [0, 1, None, 2],  # None: shown, left unanswered
+]
+
+
+@pytest.fixture
+def exam_setup(platform, trainer):  # noqa: ANN001
+    load_questions(platform, [make_question(q, key=0) for q in QIDS])
+    cohort = make_cohort(platform, trainer)
+    exam = make_exam(platform, cohort)
+    users = []
+    for i, row in enumerate(CHOICES):
+        uid = add_trainee(platform, cohort, f"t{i}@example.com")
+        users.append(uid)
+        # the last trainee's unanswered item has no response row at all (counts 0, "no answer")
+        add_attempt(platform, uid, exam, dict(zip(QIDS, row)), at=T0 + timedelta(hours=i),
+                    skip=(QIDS[2],) if i == 5 else ())
+    return {"cohort": cohort, "exam": exam, "users": users}
+
+
+def _marks() -> list[list[float]]:
+    return [[1.0 if c == 0 else 0.0 for c in row] for row in CHOICES]
+
+
+# -- tests ------------------------------------------------------------------------------------------------------
+
+
+def test_statistics_match_an_independent_calculation(platform, trainer, exam_setup):  # noqa: ANN001
+    with platform.transaction() as s:
+        stats = item_analysis.exam_item_statistics(s, trainer, exam_setup["exam"])
+    marks = _marks()
+    totals = [sum(r) for r in marks]
+    assert stats.attempts == 6
+    assert [i.item_id for i in stats.items] == QIDS
+    for j, item in enumerate(stats.items):
+        x = [r[j] for r in marks]
+        rest = [t - v for t, v in zip(totals, x)]
+        assert item.facility == pytest.approx(sum(x) / 6)
+        assert item.sd == pytest.approx(st.stdev(x))
+        if st.variance(x) > 0:
+            assert item.discrimination == pytest.approx(st.correlation(x, rest))
+    p = len(QIDS)
+    alpha = p / (p - 1) * (1 - sum(st.variance([r[j] for r in marks]) for j in range(p)) / st.variance(totals))
+    assert stats.test.alpha == pytest.approx(alpha)
+    assert stats.test.sem == pytest.approx(st.stdev(totals) * math.sqrt(1 - alpha))
+
+
+def test_distractor_shares_come_from_the_answers(platform, trainer, exam_setup):  # noqa: ANN001
+    with platform.transaction() as s:
+        stats = item_analysis.exam_item_statistics(s, trainer, exam_setup["exam"])
+    third = stats.items[2]  # choices 0,2,0,0,1,None
+    assert [(o.label, o.count, o.correct) for o in third.options] == [
+        ("A", 3, True), ("B", 1, False), ("C", 1, False), ("D", 0, False)]
+    assert [o.share for o in third.options] == pytest.approx([0.5, 1 / 6, 1 / 6, 0.0])
+    assert third.no_answer_share == pytest.approx(1 / 6)
+    assert any(f.code == "weak_distractor" and "distractor D" in f.reason for f in third.flags)
+    assert third.random_guess == pytest.approx(0.25)
+    first = stats.items[0]  # right in 5 of 6: facility 0.83, not flagged as too easy
+    assert not any(f.code == "high_facility" for f in first.flags)
+
+
+def test_only_the_first_finished_attempt_of_each_trainee_counts(platform, trainer, exam_setup):  # noqa: ANN001
+    u0 = exam_setup["users"][0]
+    # an in-progress attempt that started earlier, and a later retake, are both ignored
+    add_attempt(platform, u0, exam_setup["exam"], dict(zip(QIDS, [3, 3, 3, 3])), state="in_progress",
+                at=T0 - timedelta(days=1))
+    add_attempt(platform, u0, exam_setup["exam"], dict(zip(QIDS, [3, 3, 3, 3])), at=T0 + timedelta(days=3))
+    # a practice attempt without exam is ignored
+    add_attempt(platform, u0, None, dict(zip(QIDS, [3, 3, 3, 3])), mode="practice")
+    # an expired first attempt counts for a new trainee
+    u6 = add_trainee(platform, exam_setup["cohort"], "late@example.com")
+    add_attempt(platform, u6, exam_setup["exam"], dict(zip(QIDS, [1, 1, 1, 1])), state="expired")
+    with platform.transaction() as s:
+        stats = item_analysis.exam_item_statistics(s, trainer, exam_setup["exam"])
+    assert stats.attempts == 7
+    assert stats.items[0].facility == pytest.approx(5 / 7)
+
+
+def test_items_are_identified_across_versions(platform, trainer, exam_setup):  # noqa: ANN001
+    with platform.transaction() as s:
+        row = s.get(QuestionRow, QIDS[0])
+        add_version(s, row, make_question(QIDS[0], key=0, stem="Edited wording for aftercare-001?"), "editor")
+    u = add_trainee(platform, exam_setup["cohort"], "new@example.com")
+    add_attempt(platform, u, exam_setup["exam"], dict(zip(QIDS, [1, 0, 0, 0])))
+    with platform.transaction() as s:
+        stats = item_analysis.exam_item_statistics(s, trainer, exam_setup["exam"])
+    first = stats.items[0]
+    assert [i.item_id for i in stats.items].count(QIDS[0]) == 1
+    assert first.attempts == 7 and first.facility == pytest.approx(5 / 7)
+    assert stats.questions[QIDS[0]].versions == [1, 2]
+    assert stats.questions[QIDS[0]].stem.startswith("Edited")
+
+
+def test_random_selection_uses_slots_for_alpha(platform, trainer):  # noqa: ANN001
+    load_questions(platform, [make_question(q, key=0) for q in QIDS])
+    cohort = make_cohort(platform, trainer)
+    exam = make_exam(platform, cohort)
+    shown = [(0, 1), (1, 2), (2, 3), (0, 3), (1, 3), (0, 2)]
+    right = [(1, 1), (1, 0), (0, 0), (1, 1), (0, 1), (1, 1)]
+    for i, (pair, r) in enumerate(zip(shown, right)):
+        uid = add_trainee(platform, cohort, f"r{i}@example.com")
+        add_attempt(platform, uid, exam, {QIDS[pair[0]]: 0 if r[0] else 1, QIDS[pair[1]]: 0 if r[1] else 1})
+    with platform.transaction() as s:
+        stats = item_analysis.exam_item_statistics(s, trainer, exam)
+    assert [i.attempts for i in stats.items] == [3, 3, 3, 3]
+    assert stats.test.alpha_basis == "slots"
+    slots = [list(map(float, r)) for r in right]
+    totals = [sum(r) for r in slots]
+    alpha = 2 * (1 - (st.variance([r[0] for r in slots]) + st.variance([r[1] for r in slots])) / st.variance(totals))
+    assert stats.test.alpha == pytest.approx(alpha)
+
+
+def test_json_shape(platform, trainer, exam_setup):  # noqa: ANN001
+    with platform.transaction() as s:
+        d = item_analysis.exam_item_statistics(s, trainer, exam_setup["exam"]).to_dict()
+    json.dumps(d, allow_nan=False)
+    assert d["exam"] == "Certification 1" and d["attempts"] == 6
+    assert isinstance(d["alpha"], float) and isinstance(d["sem"], float)
+    item = d["items"][0]
+    assert {"question_id", "facility", "sd", "discrimination", "discriminative_efficiency", "flags"} <= set(item)
+    assert 0 <= item["facility"] <= 1 and -1 <= item["discrimination"] <= 1
+    assert all(set(f) == {"code", "reason"} for i in d["items"] for f in i["flags"])
+
+
+def test_an_exam_without_attempts(platform, trainer):  # noqa: ANN001
+    exam = make_exam(platform, make_cohort(platform, trainer))
+    with platform.transaction() as s:
+        stats = item_analysis.exam_item_statistics(s, trainer, exam)
+    assert stats.attempts == 0 and stats.items == [] and stats.test.alpha is None
+
+
+def test_permissions(platform, trainer, admin, trainee, exam_setup):  # noqa: ANN001
+    other = make_user(platform, "trainer", "other@example.com", "Olga Other")
+    with platform.transaction() as s:
+        with pytest.raises(PermissionDenied):
+            item_analysis.exam_item_statistics(s, other, exam_setup["exam"])
+        with pytest.raises(PermissionDenied):
+            item_analysis.exam_item_statistics(s, trainee, exam_setup["exam"])
+        with pytest.raises(PermissionDenied):
+            item_analysis.bank_item_statistics(s, trainee)
+        with pytest.raises(NotFound):
+            item_analysis.exam_item_statistics(s, trainer, 9999)
+        assert item_analysis.exam_item_statistics(s, admin, exam_setup["exam"]).attempts == 6
+        assert item_analysis.bank_item_statistics(s, other) == {}
+        assert [e.name for e in item_analysis.analysable_exams(s, other)] == []
+        assert [(e.name, e.attempts) for e in item_analysis.analysable_exams(s, trainer)] == [("Certification 1", 6)]
+
+
+def test_bank_statistics_pool_the_visible_exams(platform, trainer, admin, exam_setup):  # noqa: ANN001
+    other = make_user(platform, "trainer", "other@example.com", "Olga Other")
+    cohort2 = make_cohort(platform, other, "Autumn 2027")
+    exam2 = make_exam(platform, cohort2, "Certification 2")
+    for i in range(3):
+        uid = add_trainee(platform, cohort2, f"a{i}@example.com")
+        add_attempt(platform, uid, exam2, {QIDS[0]: 1, QIDS[1]: 0})
+    with platform.transaction() as s:
+        mine = item_analysis.bank_item_statistics(s, trainer)
+        everything = item_analysis.bank_item_statistics(s, admin)
+        theirs = item_analysis.bank_item_statistics(s, other)
+    assert mine[QIDS[0]].attempts == 6 and mine[QIDS[0]].facility == pytest.approx(5 / 6)
+    assert everything[QIDS[0]].attempts == 9 and everything[QIDS[0]].facility == pytest.approx(5 / 9)
+    assert set(theirs) == {QIDS[0], QIDS[1]} and theirs[QIDS[0]].facility == 0.0
