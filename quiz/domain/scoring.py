@@ -70,7 +70,9 @@ def normalise_answer(q: Question, answer: Any) -> Any:
             raise InvalidAnswer(f"not options of {q.id}: {answer!r}")
         return sorted(set(answer))
     if q.type == "ordering":
-        if not isinstance(answer, (list, tuple)) or sorted(answer) != list(range(n)):
+        if (not isinstance(answer, (list, tuple))
+                or any(isinstance(a, bool) or not isinstance(a, int) for a in answer)
+                or sorted(answer) != list(range(n))):
             raise InvalidAnswer(f"an ordering answer must place every option once: {answer!r}")
         return list(answer)
     if q.type == "numeric":
