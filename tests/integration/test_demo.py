@@ -1,0 +1,111 @@
+"""The demo academy: plausible data (abler trainees score better, harder items are answered worse),
+deterministic from the seed, refused on a database that already has attempts unless forced."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from datetime import UTC, datetime
+
+import pytest
+from sqlalchemy import func, select
+
+from quiz.adapters.orm import Attempt, CohortMember, QuestionVersion, Response, User
+from quiz.domain import scoring
+from quiz.services import accounts, bank_sync, cohorts, dashboard, demo
+from quiz.services.errors import Conflict
+from quiz.services.questions import to_question
+from tests.conftest import make_user
+from tests.factories import make_bank
+
+NOW = datetime(2030, 6, 1, 12, tzinfo=UTC)
+
+
+def _load(platform, **kw):
+    with platform.transaction() as s:
+        return demo.populate(s, seed=kw.pop("seed", 3), trainees=kw.pop("trainees", 8), days=60, now=NOW, **kw)
+
+
+@pytest.fixture
+def bank(platform):
+    with platform.transaction() as s:
+        bank_sync.sync_bank(s, make_bank(per_topic=9, with_case=False))
+
+
+def _fingerprint(platform) -> list[tuple]:
+    with platform.transaction() as s:
+        q = (select(User.email, Attempt.mode, Attempt.started_at, Attempt.score)
+             .join(User, User.id == Attempt.user_id).order_by(User.email, Attempt.started_at))
+        return [tuple(r) for r in s.execute(q)]
+
+
+def test_demo_fills_a_living_academy_the_trainer_can_log_into(platform, bank):
+    report = _load(platform)
+    assert len(report.trainee_emails) == 8 and report.attempts > 20 and report.responses > 100
+    trainer = accounts.login(platform.sessions, demo.TRAINER_EMAIL, demo.DEMO_PASSWORD)
+    assert trainer.role == "trainer"
+    assert accounts.login(platform.sessions, report.trainee_emails[0], demo.DEMO_PASSWORD).role == "trainee"
+    with platform.transaction() as s:
+        mine = cohorts.list_cohorts(s, trainer)
+        assert [c.members for c in mine] == [4, 4]
+        rows = [r for c in mine for r in dashboard.cohort_overview(s, trainer, c.id)]
+        assert any(r.exam_attempts for r in rows) and all(r.submitted for r in rows)
+        assert all(r.last_activity is not None and r.last_activity <= NOW for r in rows)
+        modes = set(s.scalars(select(Attempt.mode).distinct()))
+        assert {"practice", "exam"} <= modes
+        # every stored score is what the scoring rules give for the stored answer
+        for r, v in s.execute(select(Response, QuestionVersion).join(QuestionVersion).limit(200)):
+            assert scoring.score_item(to_question(v), r.answer).score == pytest.approx(r.score)
+
+
+def test_the_same_seed_gives_the_same_academy(platform, bank):
+    _load(platform, seed=11)
+    first = _fingerprint(platform)
+    _load(platform, seed=11, force=True)
+    assert _fingerprint(platform) == first
+    _load(platform, seed=12, force=True)
+    assert _fingerprint(platform) != first
+
+
+def test_answers_follow_ability_and_difficulty(platform, bank):
+    _load(platform, trainees=30)
+    with platform.transaction() as s:
+        # items labelled hard are answered worse than items labelled easy
+        q = (select(QuestionVersion.difficulty, func.sum(Response.score), func.sum(Response.max_score))
+             .join(QuestionVersion, QuestionVersion.id == Response.question_version_id)
+             .group_by(QuestionVersion.difficulty))
+        share = {d: float(e) / float(m) for d, e, m in s.execute(q)}
+        assert share["easy"] > share["medium"] > share["hard"]
+        # trainees who do well in practice also do well in the exam (ability is a trait)
+        per_user: dict[int, dict[str, list[float]]] = defaultdict(lambda: defaultdict(list))
+        for uid, mode, pct in s.execute(select(Attempt.user_id, Attempt.mode, Attempt.percent)):
+            per_user[uid][mode].append(pct)
+        pairs = [(sum(m["practice"]) / len(m["practice"]), sum(m["exam"]) / len(m["exam"]))
+                 for m in per_user.values() if m["practice"] and m["exam"]]
+    assert len(pairs) >= 10
+    xs, ys = zip(*pairs)
+    mx, my = sum(xs) / len(xs), sum(ys) / len(ys)
+    cov = sum((x - mx) * (y - my) for x, y in pairs)
+    corr = cov / (sum((x - mx) ** 2 for x in xs) * sum((y - my) ** 2 for y in ys)) ** 0.5
+    assert corr > 0.3
+
+
+def test_refused_when_attempts_exist_or_demo_loaded_and_force_touches_only_demo_data(platform, bank):
+    real = make_user(platform, "trainee", "real@example.com", "Real Person")
+    with platform.transaction() as s:
+        s.add(Attempt(user_id=real.id, mode="practice", seed=1))
+    with pytest.raises(Conflict, match="already has 1 attempt"):
+        _load(platform)
+    _load(platform, force=True)
+    with pytest.raises(Conflict, match="already loaded"):
+        _load(platform)
+    _load(platform, force=True)
+    with platform.transaction() as s:
+        assert s.scalar(select(func.count(Attempt.id)).where(Attempt.user_id == real.id)) == 1
+        assert s.scalar(select(func.count(User.id)).where(User.email.like("%@" + demo.DEMO_DOMAIN))) == 9
+        assert s.scalar(select(func.count()).select_from(CohortMember)) == 8
+
+
+def test_needs_a_loaded_bank(platform):
+    with pytest.raises(Conflict, match="question bank"):
+        _load(platform)
+
