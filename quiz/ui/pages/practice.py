@@ -1,8 +1,125 @@
-"""Placeholder: this page is built by a later issue."""
+"""Practice: choose topics and how many questions; each answer is checked at once, with the feedback of the
+chosen option and the explanation. Answers are saved as they are checked; an unfinished practice is offered
+again next time. Practice counts towards progress, never towards certification."""
+
+from __future__ import annotations
 
 import streamlit as st
 
+from quiz.services import attempts, progress
+from quiz.services.attempts import AttemptView
+from quiz.ui import runtime
+from quiz.ui.question_widgets import answer_input, read_answer, show_feedback, show_question
+
+PRESET_KEY = "practice_topics"  # set by the home page ("practise your weakest topics")
+
+
+def topic_names() -> dict[str, str]:
+    return progress.topic_names(runtime.get_platform().settings.bank_path)
+
 
 def render() -> None:
-    st.title("Coming soon")
-    st.info("This page is not built yet; it arrives with a later issue.")
+    actor = runtime.require_actor()
+    st.title("Practice")
+    running = runtime.run(attempts.in_progress, actor, "practice")
+    if running is None:
+        return
+    if running:
+        view = runtime.run(attempts.attempt_view, actor, running[0].id)
+        if view is not None:
+            render_immediate(actor, view, finish_label="Finish this practice")
+        return
+    _start_form(actor)
+
+
+def _start_form(actor) -> None:  # noqa: ANN001
+    done = st.session_state.pop("_practice_done", None)
+    if done:
+        st.success(done, icon=":material/task_alt:")
+    available = runtime.run(progress.available_topics) or []
+    if not available:
+        st.info("There are no questions to practise yet. Please come back once your trainer has loaded them.")
+        return
+    names = topic_names()
+    counts = dict(available)
+    preset = [t for t in st.session_state.pop(PRESET_KEY, []) if t in counts]
+    st.write("Pick the topics you want to work on and how many questions. Each answer is checked straight away.")
+    with st.form("start_practice"):
+        topics = st.multiselect("Topics (leave empty for all topics)", list(counts), default=preset,
+                                key="practice_topics_pick",
+                                format_func=lambda t: f"{progress.topic_label(t, names)} ({counts[t]})")
+        most = min(attempts.MAX_PRACTICE_ITEMS, sum(counts.values()))
+        count = st.slider("How many questions (at most as many as the topics have)", 1, max(most, 2),
+                          min(10, most), key="practice_count")
+        go = st.form_submit_button("Start practising", type="primary")
+    if go:
+        aid = runtime.run(attempts.start_practice, actor, topics, count,
+                          topic_names={t: progress.topic_label(t, names) for t in topics})
+        if aid:
+            st.rerun()
+
+
+def render_immediate(actor, view: AttemptView, *, finish_label: str) -> None:  # noqa: ANN001
+    """One question at a time with immediate feedback (practice and spaced review)."""
+    total = len(view.items)
+    answered = view.answered_count
+    st.caption(view.title)
+    st.progress(answered / total if total else 0.0)
+    st.caption(f"{answered} of {total} answered")
+    pos_key = f"_imm_pos_{view.id}"
+    pos = st.session_state.get(pos_key)
+    if pos is None:  # after a reload: the last answered item (with its feedback) or the first unanswered one
+        first_open = next((i.position for i in view.items if not i.answered), None)
+        last = view.items[view.current_position] if view.items else None
+        pos = view.current_position if last is not None and last.answered else (first_open or 0)
+    pos = min(max(pos, 0), total - 1)
+    item = view.items[pos]
+
+    with st.container(border=True):
+        show_question(item, pos + 1, total)
+        key = f"imm_{view.id}_{pos}"
+        if item.feedback is not None:
+            answer_input(item, key + "_done", disabled=True)
+            show_feedback(item.feedback)
+        else:
+            with st.form(f"form_{view.id}_{pos}"):
+                answer_input(item, key)
+                check = st.form_submit_button("Check my answer", type="primary")
+            if check:
+                answer = read_answer(item, key)
+                if answer is None:
+                    st.warning("Please choose an answer first." if item.type != "ordering" else
+                               f"Please place all {len(item.options)} steps in order first.")
+                elif runtime.run(attempts.save_answer, actor, view.id, pos, answer) is not None:
+                    st.session_state[pos_key] = pos
+                    st.rerun()
+
+    if item.feedback is not None:
+        nxt = next((i.position for i in view.items[pos + 1:] + view.items[:pos] if not i.answered), None)
+        if nxt is not None:
+            if st.button("Next question →", type="primary", key=f"next_{view.id}"):
+                st.session_state[pos_key] = nxt
+                st.rerun()
+        else:
+            st.success("That was the last question.")
+    all_done = answered == total
+    if all_done or st.session_state.get(f"_stop_{view.id}"):
+        if st.button(finish_label if all_done else "Stop here and see my score", type="primary",
+                     key=f"finish_{view.id}"):
+            _finish(actor, view)
+    elif st.button("Stop here", key=f"stop_{view.id}"):
+        st.session_state[f"_stop_{view.id}"] = True
+        st.rerun()
+
+
+def _finish(actor, view: AttemptView) -> None:  # noqa: ANN001
+    res = runtime.run(attempts.submit, actor, view.id)
+    if res is None:
+        return
+    label = "practice" if view.mode == "practice" else "review session"
+    st.session_state["_practice_done" if view.mode == "practice" else "_review_done"] = (
+        f"You finished this {label}: {res.score:g} of {res.max_score:g} points ({(res.percent or 0):.0%}). "
+        "Questions you got wrong are in your spaced-review schedule."
+    )
+    st.session_state["results_attempt"] = view.id
+    st.rerun()

@@ -1,8 +1,33 @@
-"""Placeholder: this page is built by a later issue."""
+"""Register with a cohort invite code; the new trainee is logged in straight away."""
+
+from __future__ import annotations
 
 import streamlit as st
 
+from quiz.services import accounts
+from quiz.services.permissions import Actor
+from quiz.ui import runtime
+
 
 def render() -> None:
-    st.title("Coming soon")
-    st.info("This page is not built yet; it arrives with a later issue.")
+    st.title("Register")
+    st.write("Your trainer gives each cohort an **invite code**. Enter it with your details to create your "
+             "trainee account.")
+    with st.form("register"):
+        code = st.text_input("Invite code", key="reg_code")
+        name = st.text_input("Your name", key="reg_name")
+        email = st.text_input("Email", key="reg_email")
+        password = st.text_input("Password (8 characters or more)", type="password", key="reg_password")
+        password2 = st.text_input("Repeat the password", type="password", key="reg_password2")
+        submitted = st.form_submit_button("Create my account", type="primary")
+    if submitted:
+        if password != password2:
+            st.error("The two passwords differ.")
+            return
+        user = runtime.run(lambda s: Actor.of(accounts.register_with_code(
+            s, invite_code=code, email=email, name=name, password=password)))
+        if user is not None:
+            runtime.set_actor(user)
+            st.session_state["_resume_to"] = "home"
+            st.rerun()
+    st.caption("Already registered? Use **Log in** in the menu.")

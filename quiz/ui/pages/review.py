@@ -1,8 +1,42 @@
-"""Placeholder: this page is built by a later issue."""
+"""Spaced review: the questions the trainee got wrong come back when FSRS says they are due."""
+
+from __future__ import annotations
 
 import streamlit as st
 
+from quiz.services import attempts, review
+from quiz.ui import runtime
+from quiz.ui.pages.practice import render_immediate
+
 
 def render() -> None:
-    st.title("Coming soon")
-    st.info("This page is not built yet; it arrives with a later issue.")
+    actor = runtime.require_actor()
+    st.title("Spaced review")
+    running = runtime.run(attempts.in_progress, actor, "review")
+    if running is None:
+        return
+    if running:
+        view = runtime.run(attempts.attempt_view, actor, running[0].id)
+        if view is not None:
+            render_immediate(actor, view, finish_label="Finish this review")
+        return
+    done = st.session_state.pop("_review_done", None)
+    if done:
+        st.success(done, icon=":material/task_alt:")
+    status = runtime.run(review.status, actor)
+    if status is None:
+        return
+    st.write("Questions you answered wrongly come back here, spaced out so that they stick: sooner when you "
+             "miss them again, later each time you get them right.")
+    if status.due_now:
+        st.metric("Due now", status.due_now)
+        n = min(status.due_now, review.SESSION_SIZE)
+        if st.button(f"Review {n} question(s) now", type="primary", key="start_review") \
+                and runtime.run(review.start_review, actor):
+            st.rerun()
+    elif status.scheduled:
+        when = status.next_due_at.strftime("%d %b %Y, %H:%M UTC") if status.next_due_at else "later"
+        st.success(f"Nothing is due right now. {status.scheduled} question(s) are scheduled; the next is due "
+                   f"{when}.", icon=":material/event_available:")
+    else:
+        st.info("Nothing to review yet. Questions you get wrong in practice or in an exam will appear here.")

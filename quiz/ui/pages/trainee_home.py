@@ -1,8 +1,95 @@
-"""Placeholder: this page is built by a later issue."""
+"""Home: what to do next (an exam to resume, reviews due, weakest topics, the latest result or certificate)."""
+
+from __future__ import annotations
 
 import streamlit as st
 
+from quiz.services import progress
+from quiz.ui import runtime
+
+
+def _go(key: str) -> None:
+    from quiz.ui.app import switch_to
+
+    switch_to(key)
+
 
 def render() -> None:
-    st.title("Coming soon")
-    st.info("This page is not built yet; it arrives with a later issue.")
+    actor = runtime.require_actor()
+    st.title(f"Welcome, {actor.name.split(' ')[0] if actor.name else 'back'}")
+    home = runtime.run(progress.home, actor)
+    if home is None:
+        return
+    names = progress.topic_names(runtime.get_platform().settings.bank_path)
+    anything = False
+
+    if home.exam_in_progress is not None:
+        anything = True
+        a = home.exam_in_progress
+        with st.container(border=True):
+            st.subheader(":material/timer: Exam in progress")
+            left = ""
+            if a.deadline_at is not None:
+                left = f" It ends at {a.deadline_at:%H:%M UTC} ({a.deadline_at:%d %b})."
+            st.write(f"**{a.title}** is waiting for you; every answer you gave is saved.{left}")
+            if st.button("Resume the exam", type="primary", key="home_resume_exam"):
+                _go("exams")
+
+    if home.practice_in_progress is not None:
+        anything = True
+        with st.container(border=True):
+            st.subheader(":material/school: Practice in progress")
+            st.write(f"{home.practice_in_progress.title}")
+            if st.button("Continue practising", key="home_continue_practice"):
+                _go("practice")
+
+    if home.review.due_now:
+        anything = True
+        with st.container(border=True):
+            st.subheader(":material/replay: Spaced review")
+            st.write(f"**{home.review.due_now}** question(s) you missed before are due for review.")
+            if st.button("Review them now", key="home_review"):
+                _go("review")
+
+    if home.exams_open and home.exam_in_progress is None:
+        anything = True
+        with st.container(border=True):
+            st.subheader(":material/workspace_premium: Certification")
+            st.write("Open to you now: " + ", ".join(f"**{n}**" for n in home.exams_open))
+            if st.button("Go to the exams", key="home_exams"):
+                _go("exams")
+
+    if home.weakest:
+        anything = True
+        with st.container(border=True):
+            st.subheader(":material/trending_down: Your weakest topics")
+            for t in home.weakest:
+                st.write(f"- {progress.topic_label(t.topic, names)}: {t.mastery:.0%} of {t.answered} answer(s)")
+            if st.button("Practise these topics", key="home_practise_weak"):
+                from quiz.ui.pages.practice import PRESET_KEY
+
+                st.session_state[PRESET_KEY] = [t.topic for t in home.weakest]
+                _go("practice")
+
+    if home.latest_certificate is not None or home.latest_exam is not None:
+        anything = True
+        with st.container(border=True):
+            st.subheader(":material/verified: Latest result")
+            if home.latest_certificate is not None:
+                c = home.latest_certificate
+                st.write(f"Certificate **{c.exam}**, {c.score_percent:.0%}, issued {c.issued_at:%d %b %Y}. "
+                         f"Code: `{c.code}`")
+            if home.latest_exam is not None:
+                e = home.latest_exam
+                verdict = "passed" if e.passed else "not passed"
+                st.write(f"Last exam: **{e.title}**, {verdict}"
+                         + (f", {e.percent:.0%}" if e.percent is not None else "") + ".")
+                if st.button("See the result", key="home_results"):
+                    st.session_state["results_attempt"] = e.id
+                    _go("results")
+
+    if not anything:
+        st.info("A good first step: a short **practice** session. Each answer is checked straight away, and "
+                "questions you miss come back later in **spaced review**.")
+        if st.button("Start practising", type="primary", key="home_first_practice"):
+            _go("practice")

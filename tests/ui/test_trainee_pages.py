@@ -1,0 +1,359 @@
+"""The trainee pages in Streamlit's AppTest, on a prepared SQLite database and a small hand-made bank.
+
+Each test logs in by putting an Actor in session state (or through the login form) and opens a page through
+the app's own "bring me back" switch (``_resume_to``), exactly as a fresh login does.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+import yaml
+from sqlalchemy import select
+from streamlit.testing.v1 import AppTest
+from streamlit.util import calc_hash
+
+from quiz.adapters.orm import Attempt, Cohort, Exam, Response, User
+from quiz.bootstrap import Platform
+from quiz.core.config import PROJECT_ROOT
+from quiz.domain.bank import Bank, question_to_authoring
+from quiz.domain.scoring import correct_answer
+from quiz.services import accounts, attempts, review
+from quiz.services.bank_sync import sync_bank
+from quiz.services.permissions import Actor
+from quiz.services.questions import to_question
+from tests.factories import make_bank
+
+APP = str(PROJECT_ROOT / "app.py")
+
+
+def write_bank_dir(bank: Bank, root: Path) -> Path:
+    """Write a Bank as bank files (authoring form), so the app's own sync at start loads the same bank."""
+    (root / "topics").mkdir(parents=True, exist_ok=True)
+    (root / "topics.yaml").write_text(yaml.safe_dump({"topics": [t.model_dump() for t in bank.topics]}))
+    (root / "sources.yaml").write_text(yaml.safe_dump({"sources": [s.model_dump() for s in bank.sources]}))
+    by_topic: dict[str, list] = {}
+    for q in bank.questions:
+        assert q.case is None, "write_bank_dir writes stand-alone items only"
+        item = question_to_authoring(q)
+        item.pop("topic")
+        by_topic.setdefault(q.topic, []).append(item)
+    for topic, items in by_topic.items():
+        (root / "topics" / f"{topic}.yaml").write_text(yaml.safe_dump({"topic": topic, "items": items},
+                                                                       sort_keys=False))
+    return root
+
+
+def key_of(platform: Platform, attempt_id: int, position: int):  # noqa: ANN201
+    with platform.sessions() as s:
+        item = next(i for i in s.get(Attempt, attempt_id).items if i.position == position)
+        return correct_answer(to_question(item.question_version))
+
+
+@pytest.fixture
+def app_env(sqlite_platform: Platform, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Platform:
+    bank = make_bank(per_topic=4, with_case=False)
+    bank_dir = write_bank_dir(bank, tmp_path / "bank")
+    with sqlite_platform.transaction() as s:
+        sync_bank(s, bank)
+    monkeypatch.setenv("DATABASE_URL", sqlite_platform.settings.database_url)
+    monkeypatch.setenv("QUIZ_BANK_PATH", str(bank_dir))
+    monkeypatch.setattr(review, "ENABLE_FUZZING", False)
+    from quiz.ui import runtime
+
+    runtime.get_platform.clear()  # one platform per server process: here, one per test database
+    yield sqlite_platform
+    runtime.get_platform.clear()
+
+
+@pytest.fixture
+def people(app_env: Platform) -> dict[str, Actor]:
+    with app_env.transaction() as s:
+        trainer = accounts.create_user(s, None, email="rosa@example.com", name="Rosa Trainer", role="trainer",
+                                       password="password123")
+        s.add(Cohort(name="Spring", invite_code="SPRING27", trainer_id=trainer.id))
+        trainee = accounts.create_user(s, None, email="tia@example.com", name="Tia Trainee", role="trainee",
+                                       password="password123")
+        return {"trainer": Actor.of(trainer), "trainee": Actor.of(trainee)}
+
+
+def make_exam(platform: Platform, **kw) -> int:  # noqa: ANN003
+    values = dict(name="Foundation certificate", blueprint={"topics": {"spacing": 2, "hygiene": 1}},
+                  time_limit_minutes=30, pass_mark=0.6, attempts_allowed=2, wait_hours=0,
+                  review_options={"show_score": True, "show_answers": True, "show_explanations": True})
+    values.update(kw)
+    with platform.transaction() as s:
+        e = Exam(**values)
+        s.add(e)
+        s.flush()
+        return e.id
+
+
+def open_page(actor: Actor | None, page: str | None = None) -> AppTest:
+    at = AppTest.from_file(APP, default_timeout=30)
+    if actor is not None:
+        at.session_state["actor"] = actor
+        if page is not None:
+            at.session_state["_resume_to"] = page  # what a login does: switch to the remembered page
+    elif page is not None:
+        at._page_hash = calc_hash(page)  # st.Page hashes its url_path (AppTest.switch_page wants a file)
+    return at.run()
+
+
+def texts(at: AppTest) -> str:
+    parts = [e.value for e in (*at.markdown, *at.success, *at.info, *at.warning, *at.error, *at.caption)]
+    parts += [e.value for e in at.title] + [e.value for e in at.subheader]
+    return "\n".join(str(p) for p in parts)
+
+
+def no_trace(at: AppTest) -> None:
+    assert not at.exception, [e.value for e in at.exception]
+    assert "Traceback" not in texts(at)
+
+
+def button(at: AppTest, label: str):  # noqa: ANN201
+    matches = [b for b in at.button if b.label == label]
+    assert matches, f"no button {label!r}; buttons: {[b.label for b in at.button]}"
+    return matches[0]
+
+
+# -- register, log in ----------------------------------------------------------------------------------------
+
+def test_register_with_an_invite_code_logs_the_new_trainee_in(app_env, people):
+    at = open_page(None, "register")
+    no_trace(at)
+    at.text_input(key="reg_code").input("wrong")
+    at.text_input(key="reg_name").input("Nia New")
+    at.text_input(key="reg_email").input("nia@example.com")
+    at.text_input(key="reg_password").input("long-enough-pw")
+    at.text_input(key="reg_password2").input("long-enough-pw")
+    button(at, "Create my account").click().run()
+    assert "invite code is not valid" in texts(at)
+    assert "actor" not in at.session_state
+
+    at.text_input(key="reg_code").input("spring27")
+    button(at, "Create my account").click().run()
+    no_trace(at)
+    assert at.session_state["actor"].email == "nia@example.com"
+    assert "Welcome, Nia" in texts(at)
+    with app_env.sessions() as s:
+        assert s.scalar(select(User.role).where(User.email == "nia@example.com")) == "trainee"
+
+
+def test_login_form_brings_a_trainee_back_to_their_exam(app_env, people):
+    exam = make_exam(app_env)
+    with app_env.transaction() as s:
+        attempts.start_exam(s, people["trainee"], exam)
+        s.get(User, people["trainee"].id).resume_page = "exams"
+    at = open_page(None, "login")
+    at.text_input(key="login_email").input("tia@example.com")
+    at.text_input(key="login_password").input("password123")
+    at.button[0].click().run()
+    no_trace(at)
+    assert "Foundation certificate" in texts(at) and "Time left" in texts(at)
+
+
+# -- home ----------------------------------------------------------------------------------------------------
+
+def test_home_offers_the_exam_in_progress_and_the_reviews_due(app_env, people):
+    trainee = people["trainee"]
+    exam = make_exam(app_env)
+    with app_env.transaction() as s:
+        attempts.start_exam(s, trainee, exam)
+        review.schedule_wrong(s, trainee.id, ["spacing-001"])
+    at = open_page(trainee, "home")
+    no_trace(at)
+    body = texts(at)
+    assert "Exam in progress" in body and "Foundation certificate" in body
+    assert "**1** question(s) you missed before are due" in body
+    button(at, "Resume the exam").click().run()
+    no_trace(at)
+    assert "Time left" in texts(at)
+
+
+def test_home_for_a_newcomer_suggests_practice(app_env, people):
+    at = open_page(people["trainee"], "home")
+    no_trace(at)
+    assert "A good first step" in texts(at)
+
+
+# -- practice ------------------------------------------------------------------------------------------------
+
+def test_practice_checks_each_answer_at_once_and_saves_it(app_env, people):
+    trainee = people["trainee"]
+    at = open_page(trainee, "practice")
+    no_trace(at)
+    at.multiselect[0].set_value(["spacing"])
+    at.slider[0].set_value(2)
+    button(at, "Start practising").click().run()
+    no_trace(at)
+    with app_env.sessions() as s:
+        aid = s.scalar(select(Attempt.id).where(Attempt.mode == "practice"))
+    assert "0 of 2 answered" in texts(at)
+
+    at.radio[0].set_value(key_of(app_env, aid, 0))
+    button(at, "Check my answer").click().run()
+    no_trace(at)
+    body = texts(at)
+    assert "**Right.**" in body and "**Why:** Explanation of spacing-" in body and "why option" in body
+    button(at, "Next question →").click().run()
+    wrong = (key_of(app_env, aid, 1) + 1) % 4
+    at.radio[0].set_value(wrong)
+    button(at, "Check my answer").click().run()
+    body = texts(at)
+    assert "**Not quite.**" in body and "**Right answer:**" in body and f"why option {wrong}" in body
+    with app_env.sessions() as s:
+        assert s.scalar(select(Response.id).where(Response.is_correct.is_(False))) is not None
+    button(at, "Finish this practice").click().run()
+    no_trace(at)
+    assert "You finished this practice: 1 of 2 points (50%)" in texts(at)
+
+
+def test_practice_without_a_choice_says_so(app_env, people):
+    trainee = people["trainee"]
+    with app_env.transaction() as s:
+        attempts.start_practice(s, trainee, ["hygiene"], 1)
+    at = open_page(trainee, "practice")
+    button(at, "Check my answer").click().run()
+    no_trace(at)
+    assert "Please choose an answer first." in texts(at)
+
+
+# -- exam ----------------------------------------------------------------------------------------------------
+
+def test_exam_start_answer_flag_navigate_and_submit(app_env, people):
+    trainee = people["trainee"]
+    make_exam(app_env)
+    at = open_page(trainee, "exams")
+    no_trace(at)
+    assert "Foundation certificate" in texts(at)
+    button(at, "Start Foundation certificate").click().run()
+    no_trace(at)
+    with app_env.sessions() as s:
+        aid = s.scalar(select(Attempt.id).where(Attempt.mode == "exam"))
+
+    # Choosing an option saves it at once (no submit button involved)...
+    at.radio[0].set_value(key_of(app_env, aid, 0)).run()
+    no_trace(at)
+    with app_env.sessions() as s:
+        assert s.scalar(select(Response.answer).where(Response.attempt_id == aid)) == key_of(app_env, aid, 0)
+    # ...no feedback or explanation appears during the exam...
+    assert "Explanation of" not in texts(at) and "why option" not in texts(at)
+    # ...and flags and moves are saved too.
+    at.checkbox(key=f"flag_{aid}_0").check().run()
+    button(at, "Next →").click().run()
+    with app_env.sessions() as s:
+        a = s.get(Attempt, aid)
+        assert a.items[0].flagged and a.current_position == 1
+    at.radio[0].set_value(key_of(app_env, aid, 1)).run()
+    assert "Question 2 of 3" in texts(at)
+
+    # A fresh tab (new session state) shows the same answers.
+    again = open_page(trainee, "exams")
+    assert again.radio[0].value == key_of(app_env, aid, 1)  # back on question 2, its answer selected
+
+    button(at, "Submit the exam…").click().run()
+    body = texts(at)
+    assert "Not answered yet: question(s) 3" in body and "Flagged for another look: question(s) 1" in body
+    button(at, "Yes, submit my answers").click().run()
+    no_trace(at)
+    body = texts(at)
+    assert "**You passed**" in body and "Your certificate code: **MC-" in body
+    with app_env.sessions() as s:
+        assert s.get(Attempt, aid).state == "submitted"
+
+
+def test_an_exam_past_its_deadline_is_shown_as_submitted(app_env, people):
+    trainee = people["trainee"]
+    exam = make_exam(app_env)
+    with app_env.transaction() as s:
+        aid = attempts.start_exam(s, trainee, exam, now=datetime.now(UTC) - timedelta(hours=1))
+    at = open_page(trainee, "exams")
+    no_trace(at)
+    assert "Time left" not in texts(at)
+    with app_env.sessions() as s:
+        assert s.get(Attempt, aid).state == "expired"
+    assert "attempts used 1 of 2" in texts(at)
+
+
+def test_exam_list_explains_why_an_exam_cannot_be_started(app_env, people):
+    make_exam(app_env, opens_at=datetime.now(UTC) + timedelta(days=3))
+    at = open_page(people["trainee"], "exams")
+    no_trace(at)
+    assert "This exam opens on" in texts(at)
+    assert not [b for b in at.button if b.label.startswith("Start ")]
+
+
+# -- results, progress, review, verify -----------------------------------------------------------------------
+
+@pytest.fixture
+def finished_exam(app_env, people) -> int:
+    trainee = people["trainee"]
+    exam = make_exam(app_env, review_options={"show_score": True, "show_answers": False,
+                                              "show_explanations": False})
+    with app_env.transaction() as s:
+        aid = attempts.start_exam(s, trainee, exam)
+    with app_env.transaction() as s:
+        for pos in range(3):
+            attempts.save_answer(s, trainee, aid, pos, key_of(app_env, aid, pos))
+        attempts.submit(s, trainee, aid, secret_key=app_env.settings.secret_key)
+    return aid
+
+
+def test_results_show_score_topics_and_respect_review_options(app_env, people, finished_exam):
+    at = open_page(people["trainee"], "results")
+    no_trace(at)
+    body = texts(at)
+    assert "**You passed**" in body and "MC-" in body
+    assert at.metric[0].value == "3 / 3"
+    assert len(at.dataframe) == 1  # the per-topic table
+    assert "not to show the questions and answers" in body
+    assert "Explanation of" not in body
+
+
+def test_progress_shows_charts_and_every_attempt(app_env, people, finished_exam):
+    trainee = people["trainee"]
+    with app_env.transaction() as s:
+        attempts.start_practice(s, trainee, ["hygiene"], 2)
+    at = open_page(trainee, "progress")
+    no_trace(at)
+    assert "Scores over time" in texts(at) and "Mastery by topic" in texts(at)
+    charts = at.get("vega_lite_chart")
+    assert len(charts) == 2
+    table = at.dataframe[0].value
+    assert len(table) == 2 and set(table["Kind"]) == {"Exam", "Practice"}
+
+
+def test_review_serves_due_questions_and_updates_the_schedule(app_env, people):
+    trainee = people["trainee"]
+    with app_env.transaction() as s:
+        review.schedule_wrong(s, trainee.id, ["spacing-002"])
+    at = open_page(trainee, "review")
+    no_trace(at)
+    button(at, "Review 1 question(s) now").click().run()
+    no_trace(at)
+    with app_env.sessions() as s:
+        rid = s.scalar(select(Attempt.id).where(Attempt.mode == "review"))
+    at.radio[0].set_value(key_of(app_env, rid, 0))
+    button(at, "Check my answer").click().run()
+    assert "**Right.**" in texts(at)
+    button(at, "Finish this review").click().run()
+    no_trace(at)
+    assert "Nothing is due right now" in texts(at)
+
+
+def test_verify_page_checks_a_code_without_login(app_env, people, finished_exam):
+    with app_env.sessions() as s:
+        from quiz.adapters.orm import Certificate
+
+        code = s.scalar(select(Certificate.code))
+    at = open_page(None, "verify")
+    at.text_input(key="verify_code").input(code)
+    button(at, "Check").click().run()
+    no_trace(at)
+    assert "This certificate is genuine" in texts(at) and "Tia Trainee" in texts(at)
+    at.text_input(key="verify_code").input(code[:-1] + ("0" if code[-1] != "0" else "1"))
+    button(at, "Check").click().run()
+    assert "No certificate has this code" in texts(at)
