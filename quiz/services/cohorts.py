@@ -171,13 +171,15 @@ def add_trainee(session: Session, actor: Actor, cohort_id: int, email: str) -> M
     return MemberInfo(user.id, user.name, user.email, user.is_active, member.joined_at, user.last_login_at)
 
 
-def remove_trainee(session: Session, actor: Actor, cohort_id: int, user_id: int) -> None:
-    """Take a trainee out of the cohort. Their account, attempts and certificates are kept."""
+def remove_trainee(session: Session, actor: Actor, cohort_id: int, user_id: int) -> str:
+    """Take a trainee out of the cohort (returns their email). Their account, attempts and certificates are
+    kept."""
     cohort = require_cohort(session, actor, cohort_id)
     member = _require_member(session, cohort.id, user_id)
     email = member.user.email
     session.delete(member)
     accounts.audit(session, actor, "cohort_member_removed", email, cohort_id=cohort.id)
+    return email
 
 
 def create_trainee(session: Session, actor: Actor, cohort_id: int, *, email: str, name: str,
@@ -191,10 +193,10 @@ def create_trainee(session: Session, actor: Actor, cohort_id: int, *, email: str
     return MemberInfo(user.id, user.name, user.email, user.is_active, member.joined_at, user.last_login_at)
 
 
-def reset_password(session: Session, actor: Actor, cohort_id: int, user_id: int, new_password: str) -> None:
+def reset_password(session: Session, actor: Actor, cohort_id: int, user_id: int, new_password: str) -> bool:
     """Set a new password for a trainee of the cohort (it also lifts a lock-out)."""
     require_cohort(session, actor, cohort_id)
     _require_member(session, cohort_id, user_id)
     if user_id == actor.id:
         raise InvalidInput("Change your own password on the My account page.")
-    accounts.set_password(session, actor, user_id, new_password)
+    return accounts.set_password(session, actor, user_id, new_password)

@@ -283,7 +283,7 @@ def grant_override(session: Session, actor: Actor, exam_id: int, user_id: int, *
     return OverrideInfo(user.id, user.name, user.email, row.extra_attempts, row.extra_minutes, row.granted_at)
 
 
-def clear_override(session: Session, actor: Actor, exam_id: int, user_id: int) -> None:
+def clear_override(session: Session, actor: Actor, exam_id: int, user_id: int) -> bool:
     exam = _require_exam(session, actor, exam_id)
     row = session.scalar(select(ExamOverride).where(ExamOverride.exam_id == exam.id,
                                                     ExamOverride.user_id == user_id))
@@ -291,6 +291,7 @@ def clear_override(session: Session, actor: Actor, exam_id: int, user_id: int) -
         raise NotFound("This trainee has no extra attempts or time on this exam.")
     session.delete(row)
     accounts.audit(session, actor, "exam_override_cleared", str(user_id), exam_id=exam.id)
+    return True
 
 
 def list_overrides(session: Session, actor: Actor, exam_id: int) -> list[OverrideInfo]:

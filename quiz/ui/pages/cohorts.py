@@ -1,8 +1,146 @@
-"""Placeholder: this page is built by a later issue."""
+"""Cohorts and trainees: create a cohort, share or renew its invite code, open or close registration, add,
+create and remove trainees, reset a trainee's password."""
+
+from __future__ import annotations
+
+from datetime import datetime
 
 import streamlit as st
 
+from quiz.services import cohorts
+from quiz.services.permissions import Actor
+from quiz.ui import runtime
+
+PICK = "cohort_pick"
+
+
+def when(dt: datetime | None) -> str:
+    return dt.strftime("%d %b %Y, %H:%M UTC") if dt else "never"
+
+
+def require_trainer() -> Actor:
+    actor = runtime.require_actor()
+    if not actor.is_staff:
+        st.error("This page is for trainers.")
+        st.stop()
+    return actor
+
+
+def pick_cohort(actor: Actor, options: list[cohorts.CohortInfo], key: str = PICK) -> cohorts.CohortInfo | None:
+    """A cohort chooser shared by the trainer pages (remembers the choice across pages)."""
+    if not options:
+        return None
+    ids = [c.id for c in options]
+    chosen = st.session_state.get("_cohort_id")
+    index = ids.index(chosen) if chosen in ids else 0
+    labels = {c.id: c.name + ("" if c.trainer_id == actor.id else f" ({c.trainer_name})") for c in options}
+    cid = st.selectbox("Cohort", ids, index=index, format_func=labels.get, key=key)
+    st.session_state["_cohort_id"] = cid
+    return next(c for c in options if c.id == cid)
+
+
+def _flash() -> None:
+    msg = st.session_state.pop("_cohort_flash", None)
+    if msg:
+        st.success(msg)
+
+
+def _done(msg: str) -> None:
+    st.session_state["_cohort_flash"] = msg
+    st.rerun()
+
 
 def render() -> None:
-    st.title("Coming soon")
-    st.info("This page is not built yet; it arrives with a later issue.")
+    actor = require_trainer()
+    st.title("Cohorts and trainees")
+    _flash()
+
+    with st.expander("Create a cohort", expanded=False):
+        with st.form("new_cohort", clear_on_submit=True):
+            name = st.text_input("Cohort name", placeholder="e.g. Spring 2027", key="new_cohort_name")
+            if st.form_submit_button("Create the cohort", type="primary"):
+                made = runtime.run(cohorts.create_cohort, actor, name)
+                if made:
+                    st.session_state["_cohort_id"] = made.id
+                    _done(f"Cohort '{made.name}' created. Its invite code is {made.invite_code}.")
+
+    options = runtime.run(cohorts.list_cohorts, actor) or []
+    if not options:
+        st.info("You have no cohort yet. Create one above; trainees join it with its invite code.")
+        return
+    cohort = pick_cohort(actor, options)
+    assert cohort is not None
+
+    left, right = st.columns([2, 3])
+    with left:
+        st.subheader("Invite code")
+        st.code(cohort.invite_code, language=None)
+        if cohort.is_open:
+            st.caption("Registration is **open**: a trainee can register with this code on the Register page.")
+        else:
+            st.caption("Registration is **closed**: the code is refused until you open it again.")
+        b1, b2 = st.columns(2)
+        if b1.button("New invite code", key="regen_code", help="The old code stops working at once."):
+            code = runtime.run(cohorts.regenerate_code, actor, cohort.id)
+            if code:
+                _done(f"New invite code for {cohort.name}: {code}. The old code no longer works.")
+        label = "Close registration" if cohort.is_open else "Open registration"
+        if b2.button(label, key="toggle_open") and runtime.run(cohorts.set_registration_open, actor, cohort.id,
+                                                                 not cohort.is_open):
+            _done(f"Registration for {cohort.name} is now {'closed' if cohort.is_open else 'open'}.")
+    with right:
+        st.subheader(f"Trainees ({cohort.members})")
+        members = runtime.run(cohorts.list_members, actor, cohort.id) or []
+        if members:
+            st.dataframe(
+                [{"Name": m.name, "Email": m.email, "Joined": when(m.joined_at),
+                  "Last login": when(m.last_login_at), "Active": "yes" if m.is_active else "no"} for m in members],
+                hide_index=True, width="stretch",
+            )
+        else:
+            st.caption("Nobody has joined yet.")
+
+    add, create, remove, reset = st.tabs(["Add an existing trainee", "Create a trainee account",
+                                          "Remove a trainee", "Reset a password"])
+    with add:
+        with st.form("add_trainee", clear_on_submit=True):
+            email = st.text_input("Trainee's email", key="add_email")
+            if st.form_submit_button("Add to the cohort"):
+                m = runtime.run(cohorts.add_trainee, actor, cohort.id, email)
+                if m:
+                    _done(f"{m.name} is now in {cohort.name}.")
+    with create:
+        with st.form("create_trainee", clear_on_submit=True):
+            name = st.text_input("Name", key="create_name")
+            email = st.text_input("Email", key="create_email")
+            pw = st.text_input("Password (8 characters or more; tell it to the trainee)", type="password",
+                               key="create_password")
+            if st.form_submit_button("Create the account"):
+                m = runtime.run(cohorts.create_trainee, actor, cohort.id, email=email, name=name, password=pw)
+                if m:
+                    _done(f"Account created for {m.name} ({m.email}) in {cohort.name}.")
+    labels = {m.user_id: f"{m.name} ({m.email})" for m in members}
+    with remove:
+        if not members:
+            st.caption("Nobody to remove.")
+        else:
+            uid = st.selectbox("Trainee", list(labels), format_func=labels.get, key="remove_who")
+            sure = st.checkbox("Yes, take this trainee out of the cohort (their account and results are kept)",
+                               key="remove_sure")
+            if st.button("Remove from the cohort", key="remove_go", disabled=not sure) and runtime.run(
+                    cohorts.remove_trainee, actor, cohort.id, uid):
+                _done(f"{labels[uid]} was removed from {cohort.name}.")
+    with reset:
+        if not members:
+            st.caption("Nobody here yet.")
+        else:
+            with st.form("reset_password", clear_on_submit=True):
+                uid = st.selectbox("Trainee", list(labels), format_func=labels.get, key="reset_who")
+                pw = st.text_input("New password (8 characters or more)", type="password", key="reset_pw")
+                pw2 = st.text_input("Repeat the new password", type="password", key="reset_pw2")
+                if st.form_submit_button("Set the new password"):
+                    if pw != pw2:
+                        st.error("The two passwords differ.")
+                    elif runtime.run(cohorts.reset_password, actor, cohort.id, uid, pw):
+                        _done(f"New password set for {labels[uid]}. Any lock-out is lifted.")
+

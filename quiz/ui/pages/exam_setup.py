@@ -1,8 +1,196 @@
-"""Placeholder: this page is built by a later issue."""
+"""Exams: define a certification exam for a cohort (blueprint, time, pass mark, attempts, wait, review
+options, opening and closing dates), change or deactivate it, and give one trainee extra attempts or time."""
+
+from __future__ import annotations
+
+from collections import Counter
+from datetime import UTC, date, datetime, time
 
 import streamlit as st
 
+from quiz.services import cohorts, exams
+from quiz.services.questions import current_questions
+from quiz.ui import runtime
+from quiz.ui.pages.cohorts import pick_cohort, require_trainer, when
+
+REVIEW_LABELS = {
+    "show_score": "Show the score",
+    "show_answers": "Show which answers were right",
+    "show_explanations": "Show the explanations",
+}
+
+
+def _live_counts(session) -> dict[str, int]:  # noqa: ANN001
+    return dict(sorted(Counter(c.question.topic for c in current_questions(session)).items()))
+
+
+def _flash() -> None:
+    msg = st.session_state.pop("_exam_flash", None)
+    if msg:
+        st.success(msg)
+
+
+def _done(msg: str) -> None:
+    st.session_state["_exam_flash"] = msg
+    st.rerun()
+
+
+def _moment(label: str, current: datetime | None, key: str) -> datetime | None:
+    """An optional UTC date and time."""
+    on = st.checkbox(f"Set {label}", value=current is not None, key=f"{key}_on")
+    c1, c2 = st.columns(2)
+    d = c1.date_input(f"{label.capitalize()} (date, UTC)", value=(current or datetime.now(UTC)).date(),
+                      key=f"{key}_date", format="DD/MM/YYYY")
+    t = c2.time_input(f"{label.capitalize()} (time, UTC)", value=(current.time() if current else time(9, 0)),
+                      key=f"{key}_time")
+    if not on or not isinstance(d, date):
+        return None
+    return datetime.combine(d, t, tzinfo=UTC)
+
+
+def _exam_form(prefix: str, counts: dict[str, int], exam: exams.ExamInfo | None) -> dict | None:
+    """The exam's fields; returns the values when the form is submitted."""
+    bp = exam.blueprint if exam else {}
+    topics_now = (bp.get("topics") or {}) if exam else {}
+    mix_now = (bp.get("difficulty_mix") or {}) if exam else {}
+    with st.form(f"{prefix}_form"):
+        name = st.text_input("Exam name", value=exam.name if exam else "", key=f"{prefix}_name",
+                             placeholder="e.g. Foundation certificate, Spring 2027")
+        st.markdown("**Questions per topic** (drawn at random from the live bank for each attempt)")
+        cols = st.columns(3)
+        topics: dict[str, int] = {}
+        for i, (topic, live) in enumerate(counts.items()):
+            topics[topic] = int(cols[i % 3].number_input(
+                f"{topic} ({live} live)", min_value=0, max_value=500, step=1, value=int(topics_now.get(topic, 0)),
+                key=f"{prefix}_topic_{topic}"))
+        with st.expander("Difficulty mix (optional)"):
+            st.caption("Shares of easy, medium and hard items within each topic, as far as the bank allows. "
+                       "Leave all at 0 for no preference.")
+            m1, m2, m3 = st.columns(3)
+            mix = {
+                "easy": m1.number_input("Easy %", 0, 100, int(round(mix_now.get("easy", 0) * 100)),
+                                        key=f"{prefix}_mix_easy"),
+                "medium": m2.number_input("Medium %", 0, 100, int(round(mix_now.get("medium", 0) * 100)),
+                                          key=f"{prefix}_mix_medium"),
+                "hard": m3.number_input("Hard %", 0, 100, int(round(mix_now.get("hard", 0) * 100)),
+                                        key=f"{prefix}_mix_hard"),
+            }
+        c1, c2, c3, c4 = st.columns(4)
+        minutes = c1.number_input("Time limit (minutes)", 1, exams.MAX_TIME_LIMIT,
+                                  exam.time_limit_minutes if exam else 30, key=f"{prefix}_minutes")
+        mark = c2.number_input("Pass mark (%)", 1, 100, int(round((exam.pass_mark if exam else 0.7) * 100)),
+                               key=f"{prefix}_pass")
+        tries = c3.number_input("Attempts allowed", 1, 50, exam.attempts_allowed if exam else 1,
+                                key=f"{prefix}_attempts")
+        wait = c4.number_input("Wait between attempts (hours)", 0.0, 24.0 * 365,
+                               float(exam.wait_hours if exam else 24.0), step=1.0, key=f"{prefix}_wait")
+        st.markdown("**After an attempt, the trainee sees**")
+        review_now = exam.review_options if exam else exams.DEFAULT_REVIEW
+        review = {k: st.checkbox(label, value=bool(review_now.get(k)), key=f"{prefix}_{k}")
+                  for k, label in REVIEW_LABELS.items()}
+        st.markdown("**When it can be started** (times in UTC; leave unset for no limit)")
+        opens = _moment("an opening date", exam.opens_at if exam else None, f"{prefix}_opens")
+        closes = _moment("a closing date", exam.closes_at if exam else None, f"{prefix}_closes")
+        label = "Save the changes" if exam else "Create the exam"
+        if not st.form_submit_button(label, type="primary"):
+            return None
+    return dict(name=name, topics=topics, difficulty_mix={k: v / 100 for k, v in mix.items() if v} or None,
+                time_limit_minutes=int(minutes), pass_mark=float(mark) / 100, attempts_allowed=int(tries),
+                wait_hours=float(wait), review_options=review, opens_at=opens, closes_at=closes)
+
+
+def _table(items: list[exams.ExamInfo]) -> None:
+    def window(e: exams.ExamInfo) -> str:
+        if not e.opens_at and not e.closes_at:
+            return "always"
+        return f"{when(e.opens_at) if e.opens_at else 'now'} to {when(e.closes_at) if e.closes_at else 'no end'}"
+
+    st.dataframe([{
+        "Exam": e.name, "Questions": e.total_items, "Time": f"{e.time_limit_minutes} min",
+        "Pass mark": f"{e.pass_mark:.0%}", "Attempts": e.attempts_allowed, "Wait": f"{e.wait_hours:g} h",
+        "Open": window(e), "Status": "active" if e.is_active else "deactivated", "Sat": e.attempts,
+    } for e in items], hide_index=True, width="stretch")
+
 
 def render() -> None:
-    st.title("Coming soon")
-    st.info("This page is not built yet; it arrives with a later issue.")
+    actor = require_trainer()
+    st.title("Exams")
+    _flash()
+    options = runtime.run(cohorts.list_cohorts, actor) or []
+    if not options:
+        st.info("Create a cohort first (Cohorts and trainees); an exam is set for one cohort.")
+        return
+    cohort = pick_cohort(actor, options, key="exam_cohort_pick")
+    assert cohort is not None
+    with runtime.db() as session:
+        counts = _live_counts(session)
+    items = runtime.run(exams.list_exams, actor, cohort.id) or []
+    if items:
+        _table(items)
+    else:
+        st.caption(f"{cohort.name} has no exam yet.")
+
+    new_tab, edit_tab, extra_tab = st.tabs(["Define a new exam", "Change an exam", "Extra attempts or time"])
+    with new_tab:
+        if not counts:
+            st.warning("The question bank has no live items yet, so no exam can be drawn.")
+        else:
+            values = _exam_form("new_exam", counts, None)
+            if values is not None:
+                made = runtime.run(exams.define_exam, actor, cohort_id=cohort.id, **values)
+                if made:
+                    _done(f"Exam '{made.name}' created for {cohort.name}: {made.total_items} questions, "
+                          f"{made.time_limit_minutes} minutes, pass mark {made.pass_mark:.0%}.")
+    if not items:
+        for tab in (edit_tab, extra_tab):
+            tab.caption("Define an exam first.")
+        return
+    labels = {e.id: e.name + ("" if e.is_active else " (deactivated)") for e in items}
+    with edit_tab:
+        eid = st.selectbox("Exam", list(labels), format_func=labels.get, key="edit_exam_pick")
+        exam = next(e for e in items if e.id == eid)
+        if exam.attempts:
+            st.caption(f"{exam.attempts} attempt(s) made so far keep their questions and scores; changes apply to "
+                       "new attempts.")
+        values = _exam_form(f"edit_{eid}", {**{t: 0 for t in exam.blueprint.get('topics', {})}, **counts}, exam)
+        if values is not None and runtime.run(exams.update_exam, actor, eid, **values):
+            _done(f"Exam '{values['name']}' saved.")
+        if exam.is_active:
+            if st.button("Deactivate this exam", key="deactivate_exam",
+                         help="No new attempts can be started; results are kept.") and \
+                    runtime.run(exams.set_active, actor, eid, False):
+                _done(f"'{exam.name}' is deactivated: no new attempts can be started.")
+        elif st.button("Reactivate this exam", key="activate_exam") and runtime.run(exams.set_active, actor, eid,
+                                                                                       True):
+            _done(f"'{exam.name}' is active again.")
+    with extra_tab:
+        _overrides(actor, cohort, items, labels)
+
+
+def _overrides(actor, cohort, items, labels) -> None:  # noqa: ANN001
+    eid = st.selectbox("Exam", list(labels), format_func=labels.get, key="override_exam_pick")
+    members = runtime.run(cohorts.list_members, actor, cohort.id) or []
+    if not members:
+        st.caption("Nobody is in this cohort yet.")
+        return
+    people = {m.user_id: f"{m.name} ({m.email})" for m in members}
+    with st.form("override_form", clear_on_submit=True):
+        uid = st.selectbox("Trainee", list(people), format_func=people.get, key="override_who")
+        c1, c2 = st.columns(2)
+        extra_attempts = c1.number_input("Extra attempts", 0, 20, 1, key="override_attempts")
+        extra_minutes = c2.number_input("Extra minutes per attempt", 0, 600, 0, key="override_minutes")
+        if st.form_submit_button("Grant"):
+            o = runtime.run(exams.grant_override, actor, eid, uid, extra_attempts=int(extra_attempts),
+                            extra_minutes=int(extra_minutes))
+            if o:
+                _done(f"{o.name} now has {o.extra_attempts} extra attempt(s) and {o.extra_minutes} extra minute(s) "
+                      f"on '{labels[eid]}'.")
+    granted = runtime.run(exams.list_overrides, actor, eid) or []
+    if granted:
+        st.dataframe([{"Trainee": o.name, "Email": o.email, "Extra attempts": o.extra_attempts,
+                       "Extra minutes": o.extra_minutes, "Granted": when(o.granted_at)} for o in granted],
+                     hide_index=True, width="stretch")
+        clear = {o.user_id: o.name for o in granted}
+        who = st.selectbox("Withdraw the extras of", list(clear), format_func=clear.get, key="override_clear_who")
+        if st.button("Withdraw", key="override_clear") and runtime.run(exams.clear_override, actor, eid, who):
+            _done(f"Extras withdrawn for {clear[who]}.")

@@ -1,8 +1,168 @@
-"""Placeholder: this page is built by a later issue."""
+"""Trainer dashboard: a cohort's trainees (attempts, best and latest exam score, pass status, last activity),
+a mastery heatmap (trainees by topics), the weekly trend, filters, and a drill-down to one trainee, then to
+one attempt with every answer."""
 
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, timedelta
+
+import altair as alt
+import pandas as pd
 import streamlit as st
+
+from quiz.services import cohorts, dashboard, exams
+from quiz.services.dashboard import Filters
+from quiz.ui import runtime
+from quiz.ui.pages.cohorts import pick_cohort, require_trainer, when
+
+MODES = {"": "All activity", "exam": "Exams", "practice": "Practice", "review": "Spaced review"}
+STATUS = {"passed": "✅ passed", "not passed yet": "❌ not passed yet", "no exam yet": "— no exam yet"}
+
+
+def pct(x: float | None) -> str:
+    return "—" if x is None else f"{x:.0%}"
+
+
+def _filters(cohort_id: int, actor) -> Filters:  # noqa: ANN001
+    exam_list = runtime.run(exams.list_exams, actor, cohort_id) or []
+    exam_labels = {0: "All exams and practice", **{e.id: e.name for e in exam_list}}
+    c1, c2, c3 = st.columns([2, 1, 2])
+    exam_id = c1.selectbox("Exam", list(exam_labels), format_func=exam_labels.get, key="dash_exam")
+    mode = c2.selectbox("Mode", list(MODES), format_func=MODES.get, key="dash_mode")
+    today = datetime.now(UTC).date()
+    span = c3.date_input("Dates (UTC)", value=(), min_value=date(2000, 1, 1), max_value=today + timedelta(days=1),
+                         key="dash_dates", format="DD/MM/YYYY",
+                         help="Pick a start and an end date; leave empty for all time.")
+    since = until = None
+    if isinstance(span, (list, tuple)) and len(span) == 2:
+        since, until = span
+    elif isinstance(span, (list, tuple)) and len(span) == 1:
+        since = span[0]
+    return Filters(exam_id=exam_id or None, mode=mode or None, since=since, until=until)
+
+
+def _overview(rows: list[dashboard.TraineeRow]) -> None:
+    exam_takers = [r for r in rows if r.exam_attempts]
+    best = [r.best_exam for r in exam_takers if r.best_exam is not None]
+    m1, m2, m3, m4 = st.columns(4)
+    m1.metric("Trainees", len(rows))
+    m2.metric("Passed", f"{sum(r.status == 'passed' for r in rows)} of {len(rows)}")
+    m3.metric("Mean best exam score", pct(sum(best) / len(best)) if best else "—")
+    m4.metric("Active in the last 7 days",
+              sum(1 for r in rows if r.last_activity and r.last_activity > datetime.now(UTC) - timedelta(days=7)))
+    st.dataframe([{
+        "Trainee": r.name, "Email": r.email, "Attempts": r.attempts, "Exam attempts": r.exam_attempts,
+        "Best exam": pct(r.best_exam), "Latest exam": pct(r.latest_exam), "Status": STATUS.get(r.status, r.status),
+        "Practice mean": pct(r.mean_practice), "Last activity": when(r.last_activity) if r.last_activity else "—",
+    } for r in rows], hide_index=True, width="stretch")
+
+
+def _heatmap(cells: list[dashboard.MasteryCell]) -> None:
+    st.subheader("Mastery by topic")
+    if not cells:
+        st.caption("No finished attempts match these filters yet.")
+        return
+    overall = dashboard.topic_mastery(cells)
+    weakest = list(overall)[:2]
+    st.caption("Share of the points earned on each topic over each trainee's finished attempts. Weakest topics "
+               "for the cohort: " + ", ".join(f"**{t}** ({overall[t]:.0%})" for t in weakest) + ".")
+    data = pd.DataFrame([{"Trainee": c.name, "Topic": c.topic, "Mastery": round(c.share, 3), "Items": c.items,
+                          "Points": f"{c.earned:g} of {c.possible:g}"} for c in cells])
+    chart = alt.Chart(data).mark_rect().encode(
+        x=alt.X("Topic:N", sort=list(overall), title=None, axis=alt.Axis(labelAngle=-30)),
+        y=alt.Y("Trainee:N", title=None),
+        color=alt.Color("Mastery:Q", scale=alt.Scale(domain=[0, 1], scheme="redyellowgreen"),
+                        legend=alt.Legend(format="%")),
+        tooltip=["Trainee", "Topic", alt.Tooltip("Mastery:Q", format=".0%"), "Points", "Items"],
+    ).properties(height=max(160, 22 * data["Trainee"].nunique()))
+    st.altair_chart(chart, width="stretch")
+
+
+def _trend(points: list[dashboard.TrendPoint]) -> None:
+    st.subheader("Scores over time")
+    if not points:
+        st.caption("No finished attempts match these filters yet.")
+        return
+    data = pd.DataFrame([{"Week": pd.Timestamp(p.week), "Mode": p.mode, "Mean score": round(p.mean_score, 3),
+                          "Attempts": p.attempts} for p in points])
+    chart = alt.Chart(data).mark_line(point=True).encode(
+        x=alt.X("Week:T", title="Week starting", axis=alt.Axis(format="%d %b")),
+        y=alt.Y("Mean score:Q", scale=alt.Scale(domain=[0, 1]), axis=alt.Axis(format="%")),
+        color=alt.Color("Mode:N"),
+        tooltip=[alt.Tooltip("Week:T", format="%d %b %Y"), "Mode", alt.Tooltip("Mean score:Q", format=".0%"),
+                 "Attempts"],
+    ).properties(height=260)
+    st.altair_chart(chart, width="stretch")
+
+
+def _attempt_label(a: dashboard.AttemptSummary) -> str:
+    what = a.exam_name if a.mode == "exam" and a.exam_name else MODES.get(a.mode, a.mode)
+    if a.mode == "practice" and a.topics:
+        what += f" ({', '.join(a.topics)})"
+    score = pct(a.percent) if a.state == "submitted" else a.state.replace("_", " ")
+    return f"{a.started_at:%d %b %Y %H:%M} · {what} · {score}"
+
+
+def _drill_down(actor, rows: list[dashboard.TraineeRow], filters: Filters) -> None:  # noqa: ANN001
+    st.subheader("One trainee")
+    if not rows:
+        return
+    people = {r.user_id: f"{r.name} ({r.email})" for r in rows}
+    uid = st.selectbox("Trainee", list(people), format_func=people.get, key="dash_trainee")
+    attempts = runtime.run(dashboard.trainee_attempts, actor, uid, filters) or []
+    if not attempts:
+        st.caption("No attempts match these filters.")
+        return
+    st.dataframe([{
+        "Started": when(a.started_at), "Mode": MODES.get(a.mode, a.mode), "Exam": a.exam_name or "",
+        "Items": a.items, "State": a.state.replace("_", " "), "Score": pct(a.percent),
+        "Passed": {True: "yes", False: "no", None: ""}[a.passed],
+        "Submitted": when(a.submitted_at) if a.submitted_at else "",
+    } for a in attempts], hide_index=True, width="stretch")
+    labels = {a.id: _attempt_label(a) for a in attempts}
+    aid = st.selectbox("Open an attempt", list(labels), format_func=labels.get, key="dash_attempt")
+    detail = runtime.run(dashboard.attempt_detail, actor, aid)
+    if detail is None:
+        return
+    a = detail.attempt
+    if a.state == "submitted":
+        st.markdown(f"**{detail.trainee_name}** scored **{a.score:g} of {a.max_score:g}** ({pct(a.percent)})"
+                    + ("" if a.passed is None else (" · passed" if a.passed else " · not passed")))
+    for ans in detail.answers:
+        mark = "✅" if ans.is_correct else ("🟡" if ans.score > 0 else "❌")
+        with st.expander(f"{mark} Q{ans.position + 1}. {ans.question_id} (v{ans.version}, {ans.topic}) · "
+                         f"{ans.score:g} of {ans.max_score:g}"):
+            if ans.case_scenario:
+                st.caption(ans.case_scenario)
+            st.markdown(ans.stem)
+            st.markdown(f"**Their answer:** {ans.answer_text}")
+            st.markdown(f"**Right answer:** {ans.correct_text}")
+            st.caption(f"Why: {ans.explanation}")
+            if ans.saved_at:
+                st.caption(f"Answered {when(ans.saved_at)}")
 
 
 def render() -> None:
-    st.title("Coming soon")
-    st.info("This page is not built yet; it arrives with a later issue.")
+    actor = require_trainer()
+    st.title("Dashboard")
+    options = runtime.run(cohorts.list_cohorts, actor) or []
+    if not options:
+        st.info("You have no cohort yet. Create one on **Cohorts and trainees**; the dashboard fills as your "
+                "trainees practise and sit exams. (`python -m quiz demo` loads a demo academy.)")
+        return
+    cohort = pick_cohort(actor, options, key="dash_cohort")
+    assert cohort is not None
+    filters = _filters(cohort.id, actor)
+    rows = runtime.run(dashboard.cohort_overview, actor, cohort.id, filters)
+    if rows is None:
+        return
+    if not rows:
+        st.info(f"Nobody is in {cohort.name} yet. Share its invite code: **{cohort.invite_code}**.")
+        return
+    _overview(rows)
+    left, right = st.columns(2)
+    with left:
+        _heatmap(runtime.run(dashboard.mastery, actor, cohort.id, filters) or [])
+    with right:
+        _trend(runtime.run(dashboard.trend, actor, cohort.id, filters) or [])
+    _drill_down(actor, rows, filters)

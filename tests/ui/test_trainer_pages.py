@@ -1,0 +1,182 @@
+"""The trainer pages in Streamlit's AppTest on a SQLite database: each page's main path, and no trace."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+import yaml
+from sqlalchemy import select
+from streamlit.testing.v1 import AppTest
+
+from quiz.adapters.orm import Cohort, CohortMember, Exam, ExamOverride, User
+from quiz.bootstrap import Platform
+from quiz.core.config import PROJECT_ROOT
+from quiz.domain.bank import Bank, question_to_authoring
+from quiz.services import accounts, demo
+from quiz.services.bank_sync import sync_bank
+from quiz.services.permissions import Actor
+from tests.factories import make_bank
+
+APP = str(PROJECT_ROOT / "app.py")
+
+
+def write_bank_dir(bank: Bank, root: Path) -> Path:
+    (root / "topics").mkdir(parents=True, exist_ok=True)
+    (root / "topics.yaml").write_text(yaml.safe_dump({"topics": [t.model_dump() for t in bank.topics]}))
+    (root / "sources.yaml").write_text(yaml.safe_dump({"sources": [s.model_dump() for s in bank.sources]}))
+    by_topic: dict[str, list] = {}
+    for q in bank.questions:
+        item = question_to_authoring(q)
+        item.pop("topic")
+        by_topic.setdefault(q.topic, []).append(item)
+    for topic, items in by_topic.items():
+        (root / "topics" / f"{topic}.yaml").write_text(yaml.safe_dump({"topic": topic, "items": items},
+                                                                       sort_keys=False))
+    return root
+
+
+@pytest.fixture
+def app_env(sqlite_platform: Platform, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Platform:
+    bank = make_bank(per_topic=9, with_case=False)
+    with sqlite_platform.transaction() as s:
+        sync_bank(s, bank)
+    monkeypatch.setenv("DATABASE_URL", sqlite_platform.settings.database_url)
+    monkeypatch.setenv("QUIZ_BANK_PATH", str(write_bank_dir(bank, tmp_path / "bank")))
+    from quiz.ui import runtime
+
+    runtime.get_platform.clear()
+    yield sqlite_platform
+    runtime.get_platform.clear()
+
+
+@pytest.fixture
+def trainer(app_env: Platform) -> Actor:
+    with app_env.transaction() as s:
+        return Actor.of(accounts.create_user(s, None, email="rosa@example.com", name="Rosa Trainer", role="trainer",
+                                             password="password123"))
+
+
+@pytest.fixture
+def demo_trainer(app_env: Platform) -> Actor:
+    with app_env.transaction() as s:
+        demo.populate(s, seed=5, trainees=6, days=40)
+        return Actor.of(s.scalar(select(User).where(User.email == demo.TRAINER_EMAIL)))
+
+
+def open_page(actor: Actor, page: str) -> AppTest:
+    at = AppTest.from_file(APP, default_timeout=30)
+    at.session_state["actor"] = actor
+    at.session_state["_resume_to"] = page
+    return at.run()
+
+
+def texts(at: AppTest) -> str:
+    parts = [e.value for e in (*at.markdown, *at.success, *at.info, *at.warning, *at.error, *at.caption)]
+    parts += [e.value for e in at.title] + [e.value for e in at.subheader]
+    return "\n".join(str(p) for p in parts)
+
+
+def no_trace(at: AppTest) -> None:
+    assert not at.exception, [e.value for e in at.exception]
+    assert "Traceback" not in texts(at)
+
+
+def button(at: AppTest, label: str):  # noqa: ANN201
+    matches = [b for b in at.button if b.label == label]
+    assert matches, f"no button {label!r}; buttons: {[b.label for b in at.button]}"
+    return matches[0]
+
+
+def test_cohorts_page_creates_a_cohort_shows_its_code_and_creates_a_trainee(app_env, trainer):
+    at = open_page(trainer, "cohorts")
+    no_trace(at)
+    assert "You have no cohort yet" in texts(at)
+    at.text_input(key="new_cohort_name").input("Spring 2027")
+    button(at, "Create the cohort").click().run()
+    no_trace(at)
+    with app_env.sessions() as s:
+        cohort = s.scalar(select(Cohort))
+    assert cohort.name == "Spring 2027"
+    assert f"Its invite code is {cohort.invite_code}" in texts(at)
+    assert [c.value for c in at.code] == [cohort.invite_code]
+
+    at.text_input(key="create_name").input("Nia New")
+    at.text_input(key="create_email").input("not-an-email")
+    at.text_input(key="create_password").input("password123")
+    button(at, "Create the account").click().run()
+    assert "valid email" in texts(at)
+    at.text_input(key="create_name").input("Nia New")
+    at.text_input(key="create_email").input("nia@example.com")
+    at.text_input(key="create_password").input("password123")
+    button(at, "Create the account").click().run()
+    no_trace(at)
+    assert "Account created for Nia New" in texts(at)
+    with app_env.sessions() as s:
+        assert s.scalar(select(CohortMember.user_id)) is not None
+
+    button(at, "Close registration").click().run()
+    assert "Registration for Spring 2027 is now closed" in texts(at)
+    with app_env.sessions() as s:
+        assert s.scalar(select(Cohort.is_open)) is False
+
+
+def test_exam_setup_refuses_an_impossible_blueprint_then_creates_the_exam(app_env, trainer):
+    with app_env.transaction() as s:
+        s.add(Cohort(name="Spring", invite_code="SPRING27", trainer_id=trainer.id))
+    at = open_page(trainer, "exam-setup")
+    no_trace(at)
+    at.text_input(key="new_exam_name").input("Foundation")
+    at.number_input(key="new_exam_topic_hygiene").set_value(50)
+    button(at, "Create the exam").click().run()
+    no_trace(at)
+    assert "'hygiene' needs 50 live item(s) but only 9 are available" in texts(at)
+    at.number_input(key="new_exam_topic_hygiene").set_value(3)
+    at.number_input(key="new_exam_topic_spacing").set_value(2)
+    at.number_input(key="new_exam_pass").set_value(80)
+    at.checkbox(key="new_exam_show_explanations").check()
+    button(at, "Create the exam").click().run()
+    no_trace(at)
+    assert "Exam 'Foundation' created for Spring: 5 questions" in texts(at)
+    with app_env.sessions() as s:
+        exam = s.scalar(select(Exam))
+    assert exam.blueprint["topics"] == {"hygiene": 3, "spacing": 2} and exam.pass_mark == pytest.approx(0.8)
+    assert exam.review_options["show_explanations"] is True
+
+
+def test_exam_setup_grants_a_trainee_an_extra_attempt(app_env, demo_trainer):
+    at = open_page(demo_trainer, "exam-setup")
+    no_trace(at)
+    button(at, "Grant").click().run()
+    no_trace(at)
+    assert "now has 1 extra attempt(s)" in texts(at)
+    with app_env.sessions() as s:
+        assert s.scalar(select(ExamOverride.extra_attempts)) == 1
+
+
+def test_dashboard_shows_the_cohort_heatmap_trend_and_one_attempt_in_detail(app_env, demo_trainer):
+    at = open_page(demo_trainer, "dashboard")
+    no_trace(at)
+    table = at.dataframe[0].value
+    assert len(table) == 3 and {"Best exam", "Status", "Last activity"} <= set(table.columns)
+    assert "Mastery by topic" in texts(at) and "Scores over time" in texts(at)
+    assert len(at.get("vega_lite_chart")) == 2
+    # drill down: the first attempt of the chosen trainee, every answer with the right one
+    assert at.selectbox(key="dash_attempt").options
+    assert "Right answer:" in texts(at) and "Their answer:" in texts(at)
+    # filter to exams only: every counted attempt is then an exam attempt
+    at.selectbox(key="dash_mode").set_value("exam").run()
+    no_trace(at)
+    overview = at.dataframe[0].value
+    assert list(overview["Attempts"]) == list(overview["Exam attempts"])
+    assert overview["Attempts"].sum() < table["Attempts"].sum()
+
+
+def test_trainer_pages_are_not_in_a_trainees_menu(app_env):
+    with app_env.transaction() as s:
+        tia = Actor.of(accounts.create_user(s, None, email="tia@example.com", name="Tia", role="trainee",
+                                            password="password123"))
+    at = open_page(tia, "dashboard")
+    no_trace(at)
+    assert "Mastery by topic" not in texts(at) and "Dashboard" not in [t.value for t in at.title]
+
