@@ -1,0 +1,353 @@
+"""Bank curation: browse, approve, retire and edit items; import GIFT / Aiken; export GIFT.
+
+* Any trainer (or administrator) curates the shared bank; trainees cannot. ``actor=None`` is the command line,
+  acting as a local administrator.
+* Approving (draft -> live) or retiring sets ``status_source='trainer'``: from then on the app decides the
+  status, and a later sync of the bank files does not undo it.
+* Editing adds a new immutable version (origin ``editor``); past attempts keep the version they showed. If the
+  item's YAML file later changes, the file's content becomes a newer version again (the files stay the
+  source of truth for content they hold).
+* Importing reads the whole file first (quiz/adapters/gift.py, aiken.py), checks every item against the bank's
+  topics and sources, and writes only if there is no problem at all: a file that fails imports nothing and
+  :class:`ImportRefused` lists every problem with its line. Writing happens in the caller's transaction.
+  A new id becomes a new item (status ``draft`` unless asked otherwise, never ``live`` with placeholder
+  feedback); a known id gets a new version (origin ``import``) if its content differs, and keeps its status.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+import yaml
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from quiz.adapters import aiken, gift
+from quiz.adapters.gift import ImportDefaults, ImportProblem, ImportResult
+from quiz.adapters.orm import AuditEvent, QuestionRow, QuestionVersion, utcnow
+from quiz.core.config import get_settings
+from quiz.domain.bank import STATUSES, ItemError, Question, SourceRef, question_from_authoring, question_to_authoring
+from quiz.services.bank_sync import add_version
+from quiz.services.errors import Conflict, InvalidInput, NotFound
+from quiz.services.permissions import Actor, require_staff
+from quiz.services.questions import to_question
+
+# -- results ----------------------------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class QuestionSummary:
+    id: str
+    topic: str
+    type: str
+    difficulty: str
+    status: str
+    status_source: str  # 'file' or 'trainer' (who decides the status now)
+    version: int
+    origin: str  # of the current version: file | editor | import
+    stem: str
+    source: str  # "source-id | section"
+    review_note: str | None
+    tags: tuple[str, ...]
+    case_id: str | None
+    updated_at: datetime
+
+
+@dataclass(frozen=True)
+class VersionInfo:
+    version: int
+    origin: str
+    created_at: datetime
+    created_by: int | None
+
+
+@dataclass
+class QuestionDetail:
+    summary: QuestionSummary
+    question: Question  # current version, with the row's status
+    authoring: dict[str, Any]  # the editable form (letters as keys), for an editor
+    versions: list[VersionInfo]
+
+
+@dataclass
+class ImportReport:
+    added: list[str] = field(default_factory=list)
+    new_versions: list[str] = field(default_factory=list)
+    unchanged: list[str] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)  # "line N: ..." (placeholders, approximations)
+
+    def summary(self) -> str:
+        return (f"{len(self.added)} added, {len(self.new_versions)} new version(s), {len(self.unchanged)} unchanged, "
+                f"{len(self.warnings)} warning(s)")
+
+
+class ImportRefused(InvalidInput):
+    """The file has problems; nothing was imported. ``problems`` lists them all, each with its line."""
+
+    def __init__(self, problems: list[ImportProblem]):
+        self.problems = problems
+        shown = "; ".join(str(p) for p in problems[:5])
+        more = f" (and {len(problems) - 5} more)" if len(problems) > 5 else ""
+        super().__init__(f"Nothing was imported: the file has {len(problems)} problem(s). {shown}{more}")
+
+
+@dataclass(frozen=True)
+class Catalogue:
+    """The topics and sources items may use (from the bank's topics.yaml and sources.yaml)."""
+
+    topics: frozenset[str]
+    sources: dict[str, frozenset[str]]  # source id -> its sections (empty: any section)
+
+
+def load_catalogue(bank_path: str | Path | None = None) -> Catalogue:
+    root = Path(bank_path) if bank_path else get_settings().bank_path
+
+    def read(name: str, key: str) -> list[dict[str, Any]]:
+        try:
+            data = yaml.safe_load((root / name).read_text(encoding="utf-8")) or {}
+        except (OSError, yaml.YAMLError):
+            return []
+        items = data.get(key) if isinstance(data, dict) else None
+        return [i for i in items if isinstance(i, dict)] if isinstance(items, list) else []
+
+    topics = frozenset(str(t["id"]) for t in read("topics.yaml", "topics") if t.get("id"))
+    sources = {str(s["id"]): frozenset(str(x) for x in s.get("sections") or [])
+               for s in read("sources.yaml", "sources") if s.get("id")}
+    return Catalogue(topics, sources)
+
+
+# -- helpers ----------------------------------------------------------------------------------------------------
+
+def _staff(actor: Actor | None) -> None:
+    if actor is not None:
+        require_staff(actor)
+
+
+def _audit(session: Session, actor: Actor | None, action: str, target: str | None, **detail: Any) -> None:
+    session.add(AuditEvent(actor_id=actor.id if actor else None, action=action, target=target, detail=detail))
+
+
+def _current(session: Session, question_id: str) -> tuple[QuestionRow, QuestionVersion]:
+    row = session.get(QuestionRow, question_id)
+    if row is None:
+        raise NotFound(f"There is no question {question_id!r}.")
+    version = session.scalar(select(QuestionVersion).where(QuestionVersion.question_id == row.id,
+                                                           QuestionVersion.version == row.current_version))
+    if version is None:  # pragma: no cover - the schema keeps them together
+        raise NotFound(f"Question {question_id!r} has no content.")
+    return row, version
+
+
+def _summary(row: QuestionRow, version: QuestionVersion, q: Question) -> QuestionSummary:
+    return QuestionSummary(
+        id=row.id, topic=row.topic, type=q.type, difficulty=q.difficulty, status=row.status,
+        status_source=row.status_source, version=version.version, origin=version.origin, stem=q.stem,
+        source=f"{q.source.id} | {q.source.section}", review_note=q.review_note, tags=tuple(q.tags),
+        case_id=q.case.id if q.case else None, updated_at=row.updated_at,
+    )
+
+
+def _catalogue_problems(q: Question, catalogue: Catalogue | None, known_topics: set[str]) -> list[str]:
+    if catalogue is None:
+        return []
+    problems = []
+    topics = set(catalogue.topics) | known_topics
+    if topics and q.topic not in topics:
+        problems.append(f"unknown topic {q.topic!r}; known topics: {', '.join(sorted(topics))}")
+    if catalogue.sources:
+        sections = catalogue.sources.get(q.source.id)
+        if sections is None:
+            problems.append(f"unknown source {q.source.id!r}; sources: {', '.join(sorted(catalogue.sources))}")
+        elif sections and q.source.section not in sections:
+            problems.append(f"unknown section {q.source.section!r} of source {q.source.id!r}; its sections: "
+                            f"{', '.join(sorted(sections))}")
+    return problems
+
+
+def _db_topics(session: Session) -> set[str]:
+    return set(session.scalars(select(QuestionRow.topic).distinct()))
+
+
+# -- browsing ---------------------------------------------------------------------------------------------------
+
+def list_questions(session: Session, actor: Actor | None, *, search: str | None = None, topic: str | None = None,
+                   status: str | None = None, type: str | None = None) -> list[QuestionSummary]:  # noqa: A002
+    """Current version of every question, filtered; ``search`` matches id, stem, options and tags (any case)."""
+    _staff(actor)
+    q = (select(QuestionRow, QuestionVersion)
+         .join(QuestionVersion, (QuestionVersion.question_id == QuestionRow.id)
+               & (QuestionVersion.version == QuestionRow.current_version))
+         .order_by(QuestionRow.topic, QuestionRow.id))
+    if topic:
+        q = q.where(QuestionRow.topic == topic)
+    if status:
+        q = q.where(QuestionRow.status == status)
+    if type:
+        q = q.where(QuestionVersion.type == type)
+    needle = (search or "").strip().lower()
+    out = []
+    for row, version in session.execute(q):
+        question = to_question(version, row.status)
+        if needle:
+            hay = " ".join([row.id, question.stem, *(o.text for o in question.options), *question.tags]).lower()
+            if needle not in hay:
+                continue
+        out.append(_summary(row, version, question))
+    return out
+
+
+def get_question(session: Session, actor: Actor | None, question_id: str) -> QuestionDetail:
+    _staff(actor)
+    row, version = _current(session, question_id)
+    question = to_question(version, row.status)
+    versions = [VersionInfo(v.version, v.origin, v.created_at, v.created_by) for v in session.scalars(
+        select(QuestionVersion).where(QuestionVersion.question_id == row.id).order_by(QuestionVersion.version))]
+    return QuestionDetail(_summary(row, version, question), question, question_to_authoring(question), versions)
+
+
+# -- status -----------------------------------------------------------------------------------------------------
+
+def approve(session: Session, actor: Actor | None, question_id: str) -> QuestionSummary:
+    """A draft goes live (and stays live whatever the files say)."""
+    _staff(actor)
+    row, version = _current(session, question_id)
+    if row.status != "draft":
+        raise Conflict(f"Only a draft can be approved; {question_id} is {row.status}.")
+    row.status, row.status_source, row.updated_at = "live", "trainer", utcnow()
+    _audit(session, actor, "question_approved", question_id, version=version.version)
+    session.flush()
+    return _summary(row, version, to_question(version, row.status))
+
+
+def retire(session: Session, actor: Actor | None, question_id: str) -> QuestionSummary:
+    """Take an item out of use (kept for past attempts and statistics; never deleted)."""
+    _staff(actor)
+    row, version = _current(session, question_id)
+    if row.status == "retired":
+        raise Conflict(f"{question_id} is already retired.")
+    previous = row.status
+    row.status, row.status_source, row.updated_at = "retired", "trainer", utcnow()
+    _audit(session, actor, "question_retired", question_id, previous=previous)
+    session.flush()
+    return _summary(row, version, to_question(version, row.status))
+
+
+# -- editing ----------------------------------------------------------------------------------------------------
+
+def edit(session: Session, actor: Actor | None, question_id: str, authoring: dict[str, Any], *,
+         catalogue: Catalogue | None = None) -> int:
+    """Save an edited item (authoring form, as in the YAML files) as a new version; return its number.
+
+    The id cannot change; the status is changed with approve / retire, not here. An unchanged item keeps its
+    current version. Raises InvalidInput listing every problem.
+    """
+    _staff(actor)
+    row, version = _current(session, question_id)
+    current = to_question(version, row.status)
+    data = dict(authoring)
+    if data.get("id", question_id) != question_id:
+        raise InvalidInput("The id of an item cannot change; create a new item instead.")
+    data["id"] = question_id
+    if data.get("status", row.status) != row.status:
+        raise InvalidInput(f"Change the status with Approve or Retire, not in the editor (it is {row.status}).")
+    data["status"] = row.status
+    try:
+        q = question_from_authoring(data, case=current.case)
+    except ItemError as err:
+        raise InvalidInput("; ".join(err.problems)) from None
+    problems = _catalogue_problems(q, catalogue if catalogue is not None else load_catalogue(), _db_topics(session))
+    if problems:
+        raise InvalidInput("; ".join(problems))
+    if q.content_hash() == version.content_hash:
+        return version.version
+    new = add_version(session, row, q, "editor", created_by=actor.id if actor else None)
+    _audit(session, actor, "question_edited", question_id, version=new.version)
+    session.flush()
+    return new.version
+
+
+# -- import / export --------------------------------------------------------------------------------------------
+
+def _apply(session: Session, actor: Actor | None, result: ImportResult, catalogue: Catalogue | None,
+           fmt: str) -> ImportReport:
+    problems = list(result.problems)
+    known = _db_topics(session)
+    cat = catalogue if catalogue is not None else load_catalogue()
+    for item in result.questions:
+        problems.extend(ImportProblem(item.line, p) for p in _catalogue_problems(item.question, cat, known))
+    if problems:
+        raise ImportRefused(sorted(problems))
+    report = ImportReport()
+    rows = {r.id: r for r in session.scalars(
+        select(QuestionRow).where(QuestionRow.id.in_([i.question.id for i in result.questions])))}
+    for item in result.questions:
+        q = item.question
+        report.warnings.extend(f"line {item.line}: {q.id}: {w}" for w in item.warnings)
+        row = rows.get(q.id)
+        if row is None:
+            row = QuestionRow(id=q.id, topic=q.topic, status=q.status, status_source="trainer", current_version=0)
+            session.add(row)
+            session.flush()
+            add_version(session, row, q, "import", created_by=actor.id if actor else None)
+            report.added.append(q.id)
+            continue
+        _, version = _current(session, q.id)
+        q = q.model_copy(update={"status": row.status})
+        if q.content_hash() == version.content_hash:
+            report.unchanged.append(q.id)
+        else:
+            add_version(session, row, q, "import", created_by=actor.id if actor else None)
+            report.new_versions.append(q.id)
+    _audit(session, actor, "bank_import", fmt, added=report.added, new_versions=report.new_versions,
+           unchanged=len(report.unchanged))
+    session.flush()
+    return report
+
+
+def _defaults(topic: str | None, source: SourceRef | dict | None, difficulty: str, status: str) -> ImportDefaults:
+    if status not in STATUSES or status == "retired":
+        raise InvalidInput("Imported items are either draft or live.")
+    if isinstance(source, dict):
+        source = SourceRef(**source)
+    return ImportDefaults(topic=topic, source=source, difficulty=difficulty, status=status)
+
+
+def import_gift(session: Session, actor: Actor | None, text: str, *, status: str = "draft", topic: str | None = None,
+                source: SourceRef | dict | None = None, difficulty: str = "medium",
+                catalogue: Catalogue | None = None) -> ImportReport:
+    """Import a GIFT file (all or nothing). ``topic``/``source``/``difficulty`` apply to items whose file does
+    not say (``$CATEGORY:``, ``// source:``, ``// difficulty:``). Raises :class:`ImportRefused`."""
+    _staff(actor)
+    return _apply(session, actor, gift.parse_gift(text, _defaults(topic, source, difficulty, status)), catalogue,
+                  "gift")
+
+
+def import_aiken(session: Session, actor: Actor | None, text: str, *, topic: str | None = None,
+                 source: SourceRef | dict | None = None, difficulty: str = "medium", status: str = "draft",
+                 catalogue: Catalogue | None = None) -> ImportReport:
+    """Import an Aiken file (all or nothing) into ``topic``, citing ``source`` (both required: Aiken has no
+    room for them). Items come in as drafts with placeholder feedback. Raises :class:`ImportRefused`."""
+    _staff(actor)
+    return _apply(session, actor, aiken.parse_aiken(text, _defaults(topic, source, difficulty, status)), catalogue,
+                  "aiken")
+
+
+def export_gift(session: Session, actor: Actor | None, question_ids: list[str] | None = None) -> str:
+    """The current version of the given questions (default: every draft and live one) as GIFT. Ordering items
+    have no GIFT form: they are listed in a comment at the top instead."""
+    _staff(actor)
+    q = (select(QuestionRow, QuestionVersion)
+         .join(QuestionVersion, (QuestionVersion.question_id == QuestionRow.id)
+               & (QuestionVersion.version == QuestionRow.current_version)))
+    if question_ids is None:
+        q = q.where(QuestionRow.status.in_(("draft", "live")))
+    else:
+        q = q.where(QuestionRow.id.in_(question_ids))
+    found = {row.id: to_question(version, row.status) for row, version in session.execute(q)}
+    if question_ids is not None:
+        missing = sorted(set(question_ids) - set(found))
+        if missing:
+            raise NotFound(f"No such question(s): {', '.join(missing)}.")
+    return gift.dump_gift(found.values()).text
