@@ -67,6 +67,16 @@ def main() -> None:
     sections: dict[str, list[st.Page]] = {}
     for spec in specs:
         sections.setdefault(spec.section, []).append(pages[spec.key])
+    if actor is None:
+        # A reloaded tab has lost its session: the address of a logged-in page (e.g. /exams) shows the login
+        # form instead of a "page not found" dialog; after logging in, the remembered page opens.
+        from quiz.ui.pages import login
+
+        known = {spec.key for spec in specs}
+        sections.setdefault("", []).extend(
+            st.Page(login.render, title="Log in", url_path=p.key, visibility="hidden")
+            for p in PAGES if p.key not in known
+        )
     nav = st.navigation(sections)
 
     if actor is not None:
