@@ -9,7 +9,7 @@ import yaml
 from sqlalchemy import select
 from streamlit.testing.v1 import AppTest
 
-from quiz.adapters.orm import Cohort, CohortMember, Exam, ExamOverride, User
+from quiz.adapters.orm import Cohort, CohortMember, Exam, ExamOverride, QuestionRow, User
 from quiz.bootstrap import Platform
 from quiz.core.config import PROJECT_ROOT
 from quiz.domain.bank import Bank, question_to_authoring
@@ -180,3 +180,55 @@ def test_trainer_pages_are_not_in_a_trainees_menu(app_env):
     no_trace(at)
     assert "Mastery by topic" not in texts(at) and "Dashboard" not in [t.value for t in at.title]
 
+
+
+def test_item_analysis_shows_alpha_items_and_the_first_attempt_basis(app_env, demo_trainer):
+    at = open_page(demo_trainer, "item-analysis")
+    no_trace(at)
+    assert "first finished attempt of each trainee" in texts(at)
+    labels = [m.label for m in at.metric]
+    assert "Cronbach's alpha" in labels and "Standard error of measurement" in labels
+    items = at.dataframe[0].value
+    assert len(items) > 5 and {"Facility", "Discrimination", "Efficiency", "Flags"} <= set(items.columns)
+    options = at.dataframe[1].value
+    assert "Share" in options.columns and len(options) >= 2
+
+
+def test_bank_curation_approves_a_draft_then_retires_it_and_refuses_a_bad_edit(app_env, trainer):
+    with app_env.transaction() as s:
+        row = s.get(QuestionRow, "hygiene-004")
+        row.status, row.status_source = "draft", "trainer"  # (a file-decided status is re-synced at start)
+    at = open_page(trainer, "bank")
+    no_trace(at)
+    at.text_input(key="bank_search").input("hygiene-004").run()
+    assert list(at.dataframe[0].value["Item"]) == ["hygiene-004"]
+    button(at, "Approve (make live)").click().run()
+    no_trace(at)
+    assert "hygiene-004 is live" in texts(at)
+    button(at, "Retire").click().run()
+    assert "hygiene-004 is retired" in texts(at)
+    with app_env.sessions() as s:
+        assert s.get(QuestionRow, "hygiene-004").status == "retired"
+    at.text_area(key="bank_edit_hygiene-004").input("type: single\nstem: [unclosed")
+    button(at, "Save as a new version").click().run()
+    no_trace(at)
+    assert "not valid YAML" in texts(at)
+
+
+def test_bank_import_without_a_file_asks_for_one(app_env, trainer):
+    at = open_page(trainer, "bank")
+    no_trace(at)
+    button(at, "Import").click().run()
+    assert "Choose a file first." in texts(at)
+
+
+def test_exports_page_offers_results_for_download(app_env, demo_trainer):
+    at = open_page(demo_trainer, "exports")
+    no_trace(at)
+    assert "row(s)" in texts(at)
+    assert len(at.dataframe[0].value) > 0
+    at.radio(key="export_format").set_value("xlsx").run()
+    no_trace(at)
+    at.selectbox(key="export_kind").set_value("responses").run()
+    no_trace(at)
+    assert "question_id" in at.dataframe[0].value.columns

@@ -1,8 +1,49 @@
-"""Placeholder: this page is built by a later issue."""
+"""Exports: results (one row per attempt) as CSV or Excel, and every answer (one row per response) as CSV or
+Excel, for one cohort or all the trainer's cohorts. Cells that a spreadsheet would run as a formula are
+neutralised by the export service."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
 
 import streamlit as st
 
+from quiz.services import cohorts, exports
+from quiz.ui import runtime
+from quiz.ui.pages.cohorts import require_trainer
+
+KINDS = {
+    "results": ("Results: one row per attempt", exports.results_rows, exports.RESULT_COLUMNS),
+    "responses": ("Answers: one row per response", exports.responses_rows, exports.RESPONSE_COLUMNS),
+}
+
 
 def render() -> None:
-    st.title("Coming soon")
-    st.info("This page is not built yet; it arrives with a later issue.")
+    actor = require_trainer()
+    st.title("Exports")
+    options = runtime.run(cohorts.list_cohorts, actor) or []
+    scope = {0: "All my cohorts" if not actor.is_admin else "Everything", **{c.id: c.name for c in options}}
+    c1, c2, c3 = st.columns([2, 2, 1])
+    cid = c1.selectbox("Cohort", list(scope), format_func=scope.get, key="export_cohort")
+    kind = c2.selectbox("What", list(KINDS), format_func=lambda k: KINDS[k][0], key="export_kind")
+    fmt = c3.radio("Format", ["csv", "xlsx"], format_func={"csv": "CSV", "xlsx": "Excel"}.get, key="export_format")
+    label, fetch, columns = KINDS[kind]
+    rows = runtime.run(fetch, actor, cid or None)
+    if rows is None:
+        return
+    st.caption(f"{len(rows)} row(s). Dates are in UTC.")
+    if rows:
+        st.dataframe(rows[:20], hide_index=True, width="stretch")
+        if len(rows) > 20:
+            st.caption("The first 20 rows are shown; the file has them all.")
+    try:
+        data = exports.to_csv_bytes(rows, columns) if fmt == "csv" else exports.to_xlsx_bytes(rows, columns,
+                                                                                              sheet=kind)
+    except Exception as err:  # noqa: BLE001 - a failed file build must not show a trace
+        runtime.show_unexpected(err)
+        return
+    stamp = datetime.now(UTC).strftime("%Y%m%d-%H%M")
+    where = "all" if not cid else scope[cid].lower().replace(" ", "-").replace(":", "")
+    mime = "text/csv" if fmt == "csv" else "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    st.download_button(f"Download {kind} ({fmt.upper()})", data, file_name=f"{kind}-{where}-{stamp}.{fmt}",
+                       mime=mime, key="export_download", type="primary", on_click="ignore")

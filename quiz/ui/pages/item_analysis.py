@@ -1,8 +1,81 @@
-"""Placeholder: this page is built by a later issue."""
+"""Item analysis: Moodle's quiz statistics for one exam, computed live: per item facility, standard deviation,
+discrimination, discriminative efficiency, intended and effective weight, the share choosing each option, and
+flags with their reason; for the exam, Cronbach's alpha and the standard error of measurement."""
+
+from __future__ import annotations
 
 import streamlit as st
 
+from quiz.services import item_analysis
+from quiz.ui import runtime
+from quiz.ui.pages.cohorts import require_trainer
+
+
+def num(x: float | None, fmt: str = ".2f") -> str:
+    return "—" if x is None else format(x, fmt)
+
 
 def render() -> None:
-    st.title("Coming soon")
-    st.info("This page is not built yet; it arrives with a later issue.")
+    actor = require_trainer()
+    st.title("Item analysis")
+    st.caption("Statistics over the **first finished attempt of each trainee** at the exam (as Moodle does by "
+               "default; retakes are left out), computed live from the database.")
+    choices = runtime.run(item_analysis.analysable_exams, actor) or []
+    if not choices:
+        st.info("No exam to analyse yet. Define one on the Exams page; statistics appear once trainees sit it.")
+        return
+    labels = {c.exam_id: f"{c.name} ({c.attempts} trainee(s))" for c in choices}
+    default = max(range(len(choices)), key=lambda i: choices[i].attempts)
+    eid = st.selectbox("Exam", list(labels), index=default, format_func=labels.get, key="ia_exam")
+    stats = runtime.run(item_analysis.exam_item_statistics, actor, eid)
+    if stats is None:
+        return
+    t = stats.test
+    if not t.attempts:
+        st.info("Nobody has finished this exam yet.")
+        return
+    m1, m2, m3, m4 = st.columns(4)
+    m1.metric("Trainees analysed", t.attempts)
+    m2.metric("Mean score", f"{t.mean_total:.1f} of {t.max_total:g}" if t.mean_total is not None else "—")
+    m3.metric("Cronbach's alpha", num(t.alpha), help="Internal consistency; 0.7 or more is usually wanted.")
+    m4.metric("Standard error of measurement", num(t.sem), help="In marks: the typical error of one score.")
+    if t.attempts < 20:
+        st.warning(f"Only {t.attempts} trainee(s) so far: treat these figures as rough.")
+
+    flagged_only = st.toggle("Only flagged items", value=False, key="ia_flagged")
+    rows = []
+    for s in t.items:
+        if flagged_only and not s.flags:
+            continue
+        info = stats.questions.get(s.item_id)
+        rows.append({
+            "Item": s.item_id, "Topic": info.topic if info else "", "Shown": s.attempts,
+            "Facility": num(s.facility, ".0%"), "SD": num(s.sd), "Discrimination": num(s.discrimination),
+            "Efficiency": num(s.discriminative_efficiency, ".0%"),
+            "Intended weight": num(s.intended_weight, ".1%"), "Effective weight": num(s.effective_weight, ".1%"),
+            "Flags": "; ".join(f.reason for f in s.flags),
+        })
+    st.dataframe(rows, hide_index=True, width="stretch")
+    st.caption("Facility: share of the marks earned. Discrimination: correlation of the item with the rest of the "
+               "exam (-1..1). Efficiency: discrimination as a share of the most this item could reach. Flags: "
+               "facility below 20% or above 90%, discrimination below 0.2 or negative, a distractor chosen by "
+               "under 5%.")
+
+    st.subheader("One item: who chose what")
+    ids = [s.item_id for s in t.items]
+    qid = st.selectbox("Item", ids, key="ia_item")
+    s = next(i for i in t.items if i.item_id == qid)
+    info = stats.questions.get(qid)
+    if info:
+        st.markdown(f"**{qid}** · {info.topic} · {info.type} · {info.status} · version(s) {info.versions}")
+        st.markdown(info.stem)
+    for f in s.flags:
+        st.warning(f.reason)
+    if s.options:
+        st.dataframe([{"Option": o.label, "Text": o.text, "Right": "✔" if o.correct else "", "Chosen by": o.count,
+                       "Share": f"{o.share:.0%}"} for o in s.options]
+                     + ([{"Option": "—", "Text": "(no answer)", "Right": "", "Chosen by": "",
+                          "Share": f"{s.no_answer_share:.0%}"}] if s.no_answer_share else []),
+                     hide_index=True, width="stretch")
+    else:
+        st.caption("This item type has no options to analyse.")
