@@ -287,18 +287,20 @@ def item_flags(stat: ItemStatistics) -> list[Flag]:
     flags: list[Flag] = []
     f = stat.facility
     if f is not None and f < FACILITY_LOW:
-        flags.append(Flag("low_facility", f"facility {f:.2f} is below {FACILITY_LOW:.2f}: very few answer it "
-                                          "right; check the key and the wording"))
+        flags.append(Flag("low_facility", f"facility {_near(f, FACILITY_LOW)} is below {FACILITY_LOW:.2f}: very "
+                                          "few answer it right; check the key and the wording"))
     if f is not None and f > FACILITY_HIGH:
-        flags.append(Flag("high_facility", f"facility {f:.2f} is above {FACILITY_HIGH:.2f}: almost everyone "
-                                           "answers it right (fine for a mastery check; review, do not delete)"))
+        flags.append(Flag("high_facility", f"facility {_near(f, FACILITY_HIGH)} is above {FACILITY_HIGH:.2f}: "
+                                           "almost everyone answers it right (fine for a mastery check; review, do "
+                                           "not delete)"))
     d = stat.discrimination
     if d is not None and d < 0:
         flags.append(Flag("negative_discrimination", f"negative discrimination ({d:.2f}): trainees who do well "
                                                      "on the rest of the test do worse here; check the key"))
     elif d is not None and d < DISCRIMINATION_LOW:
-        flags.append(Flag("low_discrimination", f"discrimination {d:.2f} is below {DISCRIMINATION_LOW:.2f}: "
-                                                "the item barely separates stronger from weaker trainees"))
+        flags.append(Flag("low_discrimination", f"discrimination {_near(d, DISCRIMINATION_LOW)} is below "
+                                                f"{DISCRIMINATION_LOW:.2f}: the item barely separates stronger from "
+                                                "weaker trainees"))
     e = stat.discriminative_efficiency
     if e is not None and e < EFFICIENCY_LOW:
         flags.append(Flag("low_efficiency", f"discriminative efficiency {e:.0%} is below {EFFICIENCY_LOW:.0%}"))
@@ -307,6 +309,12 @@ def item_flags(stat: ItemStatistics) -> list[Flag]:
             flags.append(Flag("weak_distractor", f"distractor {o.label} was chosen by {o.share:.0%} "
                                                  f"(under {DISTRACTOR_LOW:.0%}): it is not drawing anyone"))
     return flags
+
+
+def _near(value: float, threshold: float) -> str:
+    """Two decimals, or three when two would show the threshold itself (0.198 is not '0.20 below 0.20')."""
+    text = f"{value:.2f}"
+    return f"{value:.3f}" if text == f"{threshold:.2f}" else text
 
 
 def random_guess_score(q: Question) -> float | None:

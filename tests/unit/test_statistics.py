@@ -213,6 +213,9 @@ def test_flags_with_reasons():
     assert "check the key" in item_flags(stat(discrimination=-0.3))[0].reason
     assert codes(discriminative_efficiency=0.14) == ["low_efficiency"]
     assert codes(facility=None, discrimination=None, discriminative_efficiency=None) == []
+    # a value just under a threshold never reads as the threshold itself
+    assert "0.199 is below 0.20" in item_flags(stat(discrimination=0.1994))[0].reason
+    assert "0.901 is above 0.90" in item_flags(stat(facility=0.9006))[0].reason
 
 
 def test_negative_discrimination_is_flagged_from_data():
