@@ -62,6 +62,7 @@ def render() -> None:
                 made = runtime.run(cohorts.create_cohort, actor, name)
                 if made:
                     st.session_state["_cohort_id"] = made.id
+                    st.session_state[PICK] = made.id  # the chooser below is not drawn yet in this run
                     _done(f"Cohort '{made.name}' created. Its invite code is {made.invite_code}.")
 
     options = runtime.run(cohorts.list_cohorts, actor) or []
