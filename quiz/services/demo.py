@@ -284,7 +284,7 @@ def populate(session: Session, *, seed: int = 7, trainees: int = 40, days: int =
     starts = [now - timedelta(days=days), now - timedelta(days=max(14, int(days * 0.4)))]
     sizes = [trainees - trainees // 2, trainees // 2]
     names = [(f, la) for la in LAST for f in FIRST]
-    rng.shuffle(names)
+    random.Random(seed).shuffle(names)  # names depend on the seed only, not on the size of the bank
     report = DemoReport(TRAINER_EMAIL, DEMO_PASSWORD, list(COHORT_NAMES), [], [], removed_previous=removed)
     writer = _Writer()
     per_topic = 5
