@@ -3,7 +3,7 @@
 * new item -> question row + version 1;
 * changed content -> a new version (past responses keep pointing at the version they showed);
 * unchanged -> nothing;
-* an item gone from the files -> retired, never deleted;
+* an item gone from the files -> retired, never deleted (items imported in the app are not file items);
 * status follows the files until a trainer approves or retires the item in the app (then the app decides).
 """
 
@@ -83,7 +83,9 @@ def sync_bank(session: Session, bank: Bank) -> SyncReport:
         if not touched:
             report.unchanged += 1
     for qid, row in rows.items():
-        if qid not in in_files and row.status != "retired":
+        # Only items that came from the files are retired when the files drop them; items imported or
+        # written in the app (file_hash None) belong to the database.
+        if qid not in in_files and row.file_hash is not None and row.status != "retired":
             row.status = "retired"
             row.status_source = "file"
             row.updated_at = utcnow()

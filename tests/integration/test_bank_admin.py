@@ -228,8 +228,6 @@ def test_permissions(platform, trainee, bank):  # noqa: ANN001
         assert s.get(QuestionRow, "aftercare-002").status == "draft"
 
 
-@pytest.mark.xfail(strict=True, reason="bank_sync.sync_bank retires every row that is not in the files, imported "
-                                       "items included; it should skip rows with file_hash None (not file items)")
 def test_imported_items_survive_a_file_sync(platform, trainer, bank):  # noqa: ANN001
     with platform.transaction() as s:
         bank_admin.import_gift(s, trainer, GOOD_GIFT, source=SOURCE, status="live")
