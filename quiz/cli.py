@@ -105,7 +105,10 @@ def cmd_test(args: argparse.Namespace) -> int:
     from quiz.core.config import PROJECT_ROOT
 
     lint = subprocess.call([sys.executable, "-m", "ruff", "check", "."], cwd=PROJECT_ROOT)
-    tests = subprocess.call([sys.executable, "-m", "pytest", *args.pytest_args], cwd=PROJECT_ROOT)
+    extra = list(args.pytest_args)
+    if not any(a == "-n" or a.startswith(("-n", "--numprocesses")) for a in extra):
+        extra = ["-n", os.environ.get("QUIZ_TEST_WORKERS", "2"), *extra]  # pytest-xdist: both cores
+    tests = subprocess.call([sys.executable, "-m", "pytest", *extra], cwd=PROJECT_ROOT)
     if lint:
         print("ruff check found problems (see above)", file=sys.stderr)
     return tests or lint
