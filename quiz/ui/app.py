@@ -10,14 +10,12 @@ from quiz.services import accounts
 from quiz.ui import runtime
 from quiz.ui.pages import HOME_PAGE, PAGES, PageSpec, pages_for
 
-RESUME_FLAG = "_resume_checked"
-
 
 def _page(spec: PageSpec, default: bool = False) -> st.Page:
     def render() -> None:
         module = importlib.import_module(f"quiz.ui.pages.{spec.module}")
         actor = runtime.current_actor()
-        if actor is not None and spec.key not in ("login", "register") and actor.role == "trainee":
+        if actor is not None and spec.key not in ("login", "register"):
             remember(spec.key)
         try:
             module.render()
@@ -30,7 +28,7 @@ def _page(spec: PageSpec, default: bool = False) -> st.Page:
 
 
 def remember(key: str) -> None:
-    """Store where a trainee is, so a fresh login brings them back here."""
+    """Store where the user is, so a fresh login (after a reload) brings them back here."""
     if st.session_state.get("_remembered") == key:
         return
     actor = runtime.current_actor()
