@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
-from quiz.domain.bank import Bank, CaseInfo, Option, Question, Source, SourceRef, Topic
+import yaml
+
+from quiz.domain.bank import Bank, CaseInfo, Option, Question, Source, SourceRef, Topic, question_to_authoring
 
 TOPICS = ("aftercare", "spacing", "hygiene")
 
@@ -50,3 +53,28 @@ def make_bank(per_topic: int = 6, topics: tuple[str, ...] = TOPICS, with_case: b
         sources=[Source(id="clinic-faq-article", title="FAQ", sections=["Aftercare"])],
         questions=qs,
     )
+
+
+def write_bank_dir(bank: Bank, root: Path) -> Path:
+    """Write a Bank as bank files (authoring form), e.g. so that the app's own sync at start loads it."""
+    (root / "topics").mkdir(parents=True, exist_ok=True)
+    (root / "cases").mkdir(exist_ok=True)
+    (root / "topics.yaml").write_text(yaml.safe_dump({"topics": [t.model_dump() for t in bank.topics]}))
+    (root / "sources.yaml").write_text(yaml.safe_dump({"sources": [s.model_dump() for s in bank.sources]}))
+    by_topic: dict[str, list] = {}
+    cases: dict[str, dict] = {}
+    for q in bank.questions:
+        item = question_to_authoring(q)
+        if q.case is None:
+            item.pop("topic")
+            by_topic.setdefault(q.topic, []).append(item)
+        else:
+            case = cases.setdefault(q.case.id, {"id": q.case.id, "title": q.case.title,
+                                                "scenario": q.case.scenario, "items": []})
+            case["items"].append(item)
+    for topic, items in by_topic.items():
+        (root / "topics" / f"{topic}.yaml").write_text(yaml.safe_dump({"topic": topic, "items": items},
+                                                                       sort_keys=False))
+    for cid, case in cases.items():
+        (root / "cases" / f"{cid}.yaml").write_text(yaml.safe_dump(case, sort_keys=False))
+    return root

@@ -15,8 +15,7 @@ from quiz.core.config import Settings
 from quiz.services import accounts
 from quiz.services.bank_sync import sync_bank
 from tests.e2e.conftest import wait_idle
-from tests.factories import make_bank
-from tests.ui.test_trainee_pages import write_bank_dir
+from tests.factories import make_bank, write_bank_dir
 
 
 def prepare(tmp_path: Path) -> tuple[str, Path]:

@@ -14,7 +14,7 @@ from quiz.adapters.orm import Attempt, Certificate, Response, ReviewCard
 from quiz.services import attempts
 from quiz.services.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from tests.conftest import make_user
-from tests.integration.test_attempts_helpers import (
+from tests.integration.attempt_helpers import (
     T0,
     add_override,
     load_bank,

@@ -11,7 +11,7 @@ from quiz.services import bank_admin
 from quiz.services.bank_sync import sync_bank
 from quiz.services.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from tests.factories import make_bank, make_question
-from tests.integration.test_item_analysis import add_attempt, add_trainee, make_cohort, make_exam
+from tests.integration.academy import add_attempt, add_trainee, make_cohort, make_exam
 
 SOURCE = SourceRef(id="clinic-faq-article", section="Aftercare")
 

@@ -8,7 +8,7 @@ import pytest
 
 from quiz.adapters.orm import Certificate
 from quiz.services import attempts, certificates
-from tests.integration.test_attempts_helpers import T0, load_bank, make_exam, right_answer
+from tests.integration.attempt_helpers import T0, load_bank, make_exam, right_answer
 
 
 @pytest.fixture(autouse=True)

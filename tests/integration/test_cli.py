@@ -4,36 +4,20 @@ from __future__ import annotations
 
 import json
 import re
-import shutil
 from pathlib import Path
 
 import pytest
-import yaml
 from sqlalchemy import create_engine, func, select, text
 
 from quiz.adapters.orm import QuestionRow, User
 from quiz.cli import main
-from quiz.core.config import PROJECT_ROOT
-from quiz.domain.bank import question_to_authoring
-from tests.factories import make_bank
+from tests.factories import make_bank, write_bank_dir
 
 
 @pytest.fixture
 def bank_dir(tmp_path: Path) -> Path:
     """A small bank written as YAML files, through the authoring form."""
-    root = tmp_path / "question_bank"
-    (root / "topics").mkdir(parents=True)
-    shutil.copy(PROJECT_ROOT / "question_bank" / "topics.yaml", root / "topics.yaml")
-    shutil.copy(PROJECT_ROOT / "question_bank" / "sources.yaml", root / "sources.yaml")
-    bank = make_bank(per_topic=3, with_case=False)
-    by_topic: dict[str, list] = {}
-    for q in bank.questions:
-        d = question_to_authoring(q)
-        d["source"] = {"id": "clinic-faq-article", "section": "Aftercare"}
-        by_topic.setdefault(q.topic, []).append(d)
-    for topic, items in by_topic.items():
-        (root / "topics" / f"{topic}.yaml").write_text(yaml.safe_dump({"topic": topic, "items": items}))
-    return root
+    return write_bank_dir(make_bank(per_topic=3, with_case=False), tmp_path / "question_bank")
 
 
 @pytest.fixture

@@ -17,7 +17,7 @@ from quiz.cli import main
 from quiz.services.permissions import Actor
 from tests.conftest import make_user
 from tests.factories import make_question
-from tests.integration.test_item_analysis import (
+from tests.integration.academy import (
     CHOICES,
     QIDS,
     add_attempt,

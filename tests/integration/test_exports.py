@@ -12,7 +12,7 @@ from quiz.services import exports
 from quiz.services.errors import PermissionDenied
 from tests.conftest import make_user
 from tests.factories import make_question
-from tests.integration.test_item_analysis import (
+from tests.integration.academy import (
     add_attempt,
     add_trainee,
     load_questions,

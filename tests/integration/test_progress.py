@@ -10,7 +10,7 @@ from quiz.adapters.orm import User
 from quiz.services import accounts, attempts, progress
 from quiz.services.errors import AccountLocked, AuthError, PermissionDenied
 from tests.conftest import make_user
-from tests.integration.test_attempts_helpers import (
+from tests.integration.attempt_helpers import (
     T0,
     load_bank,
     make_cohort,

@@ -13,7 +13,7 @@ from quiz.adapters.orm import QuestionRow, ReviewCard
 from quiz.services import attempts, review
 from quiz.services.errors import Conflict
 from tests.conftest import make_user
-from tests.integration.test_attempts_helpers import T0, load_bank, right_answer, wrong_answer
+from tests.integration.attempt_helpers import T0, load_bank, right_answer, wrong_answer
 
 
 @pytest.fixture(autouse=True)

@@ -10,40 +10,16 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
-import yaml
 from sqlalchemy import select
-from streamlit.testing.v1 import AppTest
-from streamlit.util import calc_hash
 
 from quiz.adapters.orm import Attempt, Cohort, Exam, Response, User
 from quiz.bootstrap import Platform
-from quiz.core.config import PROJECT_ROOT
-from quiz.domain.bank import Bank, question_to_authoring
 from quiz.domain.scoring import correct_answer
 from quiz.services import accounts, attempts, review
-from quiz.services.bank_sync import sync_bank
 from quiz.services.permissions import Actor
 from quiz.services.questions import to_question
 from tests.factories import make_bank
-
-APP = str(PROJECT_ROOT / "app.py")
-
-
-def write_bank_dir(bank: Bank, root: Path) -> Path:
-    """Write a Bank as bank files (authoring form), so the app's own sync at start loads the same bank."""
-    (root / "topics").mkdir(parents=True, exist_ok=True)
-    (root / "topics.yaml").write_text(yaml.safe_dump({"topics": [t.model_dump() for t in bank.topics]}))
-    (root / "sources.yaml").write_text(yaml.safe_dump({"sources": [s.model_dump() for s in bank.sources]}))
-    by_topic: dict[str, list] = {}
-    for q in bank.questions:
-        assert q.case is None, "write_bank_dir writes stand-alone items only"
-        item = question_to_authoring(q)
-        item.pop("topic")
-        by_topic.setdefault(q.topic, []).append(item)
-    for topic, items in by_topic.items():
-        (root / "topics" / f"{topic}.yaml").write_text(yaml.safe_dump({"topic": topic, "items": items},
-                                                                       sort_keys=False))
-    return root
+from tests.ui.apptest import button, no_trace, open_page, prepare_app, texts
 
 
 def key_of(platform: Platform, attempt_id: int, position: int):  # noqa: ANN201
@@ -54,16 +30,10 @@ def key_of(platform: Platform, attempt_id: int, position: int):  # noqa: ANN201
 
 @pytest.fixture
 def app_env(sqlite_platform: Platform, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Platform:
-    bank = make_bank(per_topic=4, with_case=False)
-    bank_dir = write_bank_dir(bank, tmp_path / "bank")
-    with sqlite_platform.transaction() as s:
-        sync_bank(s, bank)
-    monkeypatch.setenv("DATABASE_URL", sqlite_platform.settings.database_url)
-    monkeypatch.setenv("QUIZ_BANK_PATH", str(bank_dir))
+    prepare_app(sqlite_platform, make_bank(per_topic=4, with_case=False), tmp_path, monkeypatch)
     monkeypatch.setattr(review, "ENABLE_FUZZING", False)
     from quiz.ui import runtime
 
-    runtime.get_platform.clear()  # one platform per server process: here, one per test database
     yield sqlite_platform
     runtime.get_platform.clear()
 
@@ -89,34 +59,6 @@ def make_exam(platform: Platform, **kw) -> int:  # noqa: ANN003
         s.add(e)
         s.flush()
         return e.id
-
-
-def open_page(actor: Actor | None, page: str | None = None) -> AppTest:
-    at = AppTest.from_file(APP, default_timeout=30)
-    if actor is not None:
-        at.session_state["actor"] = actor
-        if page is not None:
-            at.session_state["_resume_to"] = page  # what a login does: switch to the remembered page
-    elif page is not None:
-        at._page_hash = calc_hash(page)  # st.Page hashes its url_path (AppTest.switch_page wants a file)
-    return at.run()
-
-
-def texts(at: AppTest) -> str:
-    parts = [e.value for e in (*at.markdown, *at.success, *at.info, *at.warning, *at.error, *at.caption)]
-    parts += [e.value for e in at.title] + [e.value for e in at.subheader]
-    return "\n".join(str(p) for p in parts)
-
-
-def no_trace(at: AppTest) -> None:
-    assert not at.exception, [e.value for e in at.exception]
-    assert "Traceback" not in texts(at)
-
-
-def button(at: AppTest, label: str):  # noqa: ANN201
-    matches = [b for b in at.button if b.label == label]
-    assert matches, f"no button {label!r}; buttons: {[b.label for b in at.button]}"
-    return matches[0]
 
 
 # -- register, log in ----------------------------------------------------------------------------------------

@@ -5,47 +5,21 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-import yaml
 from sqlalchemy import select
-from streamlit.testing.v1 import AppTest
 
 from quiz.adapters.orm import Cohort, CohortMember, Exam, ExamOverride, QuestionRow, User
 from quiz.bootstrap import Platform
-from quiz.core.config import PROJECT_ROOT
-from quiz.domain.bank import Bank, question_to_authoring
 from quiz.services import accounts, demo
-from quiz.services.bank_sync import sync_bank
 from quiz.services.permissions import Actor
 from tests.factories import make_bank
-
-APP = str(PROJECT_ROOT / "app.py")
-
-
-def write_bank_dir(bank: Bank, root: Path) -> Path:
-    (root / "topics").mkdir(parents=True, exist_ok=True)
-    (root / "topics.yaml").write_text(yaml.safe_dump({"topics": [t.model_dump() for t in bank.topics]}))
-    (root / "sources.yaml").write_text(yaml.safe_dump({"sources": [s.model_dump() for s in bank.sources]}))
-    by_topic: dict[str, list] = {}
-    for q in bank.questions:
-        item = question_to_authoring(q)
-        item.pop("topic")
-        by_topic.setdefault(q.topic, []).append(item)
-    for topic, items in by_topic.items():
-        (root / "topics" / f"{topic}.yaml").write_text(yaml.safe_dump({"topic": topic, "items": items},
-                                                                       sort_keys=False))
-    return root
+from tests.ui.apptest import button, no_trace, open_page, prepare_app, texts
 
 
 @pytest.fixture
 def app_env(sqlite_platform: Platform, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Platform:
-    bank = make_bank(per_topic=9, with_case=False)
-    with sqlite_platform.transaction() as s:
-        sync_bank(s, bank)
-    monkeypatch.setenv("DATABASE_URL", sqlite_platform.settings.database_url)
-    monkeypatch.setenv("QUIZ_BANK_PATH", str(write_bank_dir(bank, tmp_path / "bank")))
+    prepare_app(sqlite_platform, make_bank(per_topic=9, with_case=False), tmp_path, monkeypatch)
     from quiz.ui import runtime
 
-    runtime.get_platform.clear()
     yield sqlite_platform
     runtime.get_platform.clear()
 
@@ -62,30 +36,6 @@ def demo_trainer(app_env: Platform) -> Actor:
     with app_env.transaction() as s:
         demo.populate(s, seed=5, trainees=6, days=40)
         return Actor.of(s.scalar(select(User).where(User.email == demo.TRAINER_EMAIL)))
-
-
-def open_page(actor: Actor, page: str) -> AppTest:
-    at = AppTest.from_file(APP, default_timeout=30)
-    at.session_state["actor"] = actor
-    at.session_state["_resume_to"] = page
-    return at.run()
-
-
-def texts(at: AppTest) -> str:
-    parts = [e.value for e in (*at.markdown, *at.success, *at.info, *at.warning, *at.error, *at.caption)]
-    parts += [e.value for e in at.title] + [e.value for e in at.subheader]
-    return "\n".join(str(p) for p in parts)
-
-
-def no_trace(at: AppTest) -> None:
-    assert not at.exception, [e.value for e in at.exception]
-    assert "Traceback" not in texts(at)
-
-
-def button(at: AppTest, label: str):  # noqa: ANN201
-    matches = [b for b in at.button if b.label == label]
-    assert matches, f"no button {label!r}; buttons: {[b.label for b in at.button]}"
-    return matches[0]
 
 
 def test_cohorts_page_creates_a_cohort_shows_its_code_and_creates_a_trainee(app_env, trainer):
