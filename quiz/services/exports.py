@@ -98,7 +98,11 @@ def responses_rows(session: Session, actor: Actor | None, cohort_id: int | None 
     """One row per saved response (keys: RESPONSE_COLUMNS); ``answer`` is human readable (option letters as
     in the bank, not as shuffled on screen)."""
     _, clauses = _scope(session, actor, cohort_id, exam_id)
-    q = (select(Response, Attempt, User.email, Exam.name, QuestionVersion, QuestionRow.topic)
+    # Plain columns, not entities: a large export must not decode every question's JSON once per response.
+    q = (select(Attempt.id, Attempt.mode, User.email, Exam.name, Response.answer, Response.is_correct,
+                Response.score, Response.max_score, Response.saved_at, QuestionVersion.id,
+                QuestionVersion.question_id, QuestionVersion.version, QuestionRow.topic)
+         .select_from(Response)
          .join(Attempt, Attempt.id == Response.attempt_id)
          .join(User, User.id == Attempt.user_id)
          .outerjoin(Exam, Exam.id == Attempt.exam_id)
@@ -106,22 +110,25 @@ def responses_rows(session: Session, actor: Actor | None, cohort_id: int | None 
          .join(QuestionRow, QuestionRow.id == QuestionVersion.question_id)
          .where(*clauses)
          .order_by(Attempt.started_at, Attempt.id, Response.id))
-    cache: dict[int, Any] = {}
+    result = session.execute(q).all()
+    version_ids = {r[9] for r in result}
+    questions: dict[int, Any] = {
+        v.id: to_question(v)
+        for v in session.scalars(select(QuestionVersion).where(QuestionVersion.id.in_(version_ids)))
+    } if version_ids else {}
     rows = []
-    for resp, attempt, email, exam_name, version, topic in session.execute(q):
-        if version.id not in cache:
-            cache[version.id] = to_question(version)
-        question = cache[version.id]
+    for (attempt_id, mode, email, exam_name, answer, is_correct, score, max_score, saved_at, version_id,
+         question_id, version, topic) in result:
         try:
-            answer = describe_answer(question, resp.answer)
+            shown = describe_answer(questions[version_id], answer)
         except (IndexError, TypeError, ValueError):
-            answer = str(resp.answer)
+            shown = str(answer)
         rows.append({
-            "attempt_id": attempt.id, "trainee_email": email,
-            "exam_or_mode": f"exam: {exam_name}" if exam_name else attempt.mode,
-            "question_id": version.question_id, "question_version": version.version, "topic": topic,
-            "answer": answer, "correct": resp.is_correct, "score": resp.score, "max_score": resp.max_score,
-            "saved": resp.saved_at,
+            "attempt_id": attempt_id, "trainee_email": email,
+            "exam_or_mode": f"exam: {exam_name}" if exam_name else mode,
+            "question_id": question_id, "question_version": version, "topic": topic,
+            "answer": shown, "correct": is_correct, "score": score, "max_score": max_score,
+            "saved": saved_at,
         })
     return rows
 

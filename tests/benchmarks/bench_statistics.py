@@ -1,6 +1,6 @@
 """Time the item analysis for 1,000 learners x 200 items (a plausible ability model), not a test.
 
-    .venv/bin/python benchmarks/bench_statistics.py
+    .venv/bin/python tests/benchmarks/bench_statistics.py
 
 Prints the best of several runs for a complete matrix (everyone saw every item) and for a random-selection
 exam (each learner saw 50 of the 200 items, alpha from slots), with distractor counts for every item.
@@ -14,7 +14,7 @@ from pathlib import Path
 
 import numpy as np
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 from quiz.domain.statistics import ItemInput, analyse  # noqa: E402
 
 LEARNERS, ITEMS, REPEATS = 1000, 200, 5
