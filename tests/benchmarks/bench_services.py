@@ -11,11 +11,11 @@ analysis of an exam, and the results export. Figures are printed, never asserted
 from __future__ import annotations
 
 import argparse
+import resource
 import statistics
 import sys
 import tempfile
 import time
-import resource
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))

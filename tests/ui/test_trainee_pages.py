@@ -184,7 +184,7 @@ def test_exam_start_answer_flag_navigate_and_submit(app_env, people):
     # ...no feedback or explanation appears during the exam...
     assert "Explanation of" not in texts(at) and "why option" not in texts(at)
     # ...and flags and moves are saved too.
-    at.checkbox(key=f"flag_{aid}_0").check().run()
+    at.toggle(key=f"flag_{aid}_0").set_value(True).run()
     button(at, "Next →").click().run()
     with app_env.sessions() as s:
         a = s.get(Attempt, aid)

@@ -174,8 +174,8 @@ def _sit(actor, aid: int) -> None:  # noqa: ANN001
         key = f"exam_{aid}_{pos}"
         answer_input(item, key, on_change=lambda: _save(actor, aid, item, key))
         fkey = f"flag_{aid}_{pos}"
-        st.checkbox("Flag this question to come back to it", value=item.flagged, key=fkey,
-                    on_change=_flag, args=(actor, aid, pos, fkey))
+        st.toggle(":material/flag: Flag this question to come back to it", value=item.flagged, key=fkey,
+                  on_change=_flag, args=(actor, aid, pos, fkey))
         prev_col, next_col = st.columns(2)
         prev_col.button("← Previous", key=f"prev_{aid}", disabled=pos == 0, on_click=_goto,
                         args=(actor, aid, pos - 1), width="stretch")

@@ -45,7 +45,7 @@ def render() -> None:
                              "Answers": m.answered, "Right": m.correct} for m in mastery])
         bars = (alt.Chart(mdf).mark_bar()
                 .encode(x=alt.X("Mastery:Q", axis=alt.Axis(format="%"), scale=alt.Scale(domain=[0, 1])),
-                        y=alt.Y("Topic:N", sort="x", title=None),
+                        y=alt.Y("Topic:N", sort="x", title=None, axis=alt.Axis(labelLimit=320)),
                         color=alt.Color("Mastery:Q", scale=alt.Scale(scheme="redyellowgreen", domain=[0, 1]),
                                         legend=None),
                         tooltip=["Topic", alt.Tooltip("Mastery:Q", format=".0%"), "Answers", "Right"]))
