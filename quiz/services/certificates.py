@@ -15,6 +15,7 @@ from datetime import UTC, datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from quiz.adapters.certificate_document import render_certificate_html
 from quiz.adapters.orm import Attempt, Certificate
 from quiz.core import security
 from quiz.core.config import get_settings
@@ -76,6 +77,22 @@ def my_certificates(session: Session, actor: Actor, user_id: int | None = None) 
     require_view_user(session, actor, user_id)
     q = select(Certificate).where(Certificate.user_id == user_id).order_by(Certificate.issued_at.desc())
     return [_view(c) for c in session.scalars(q)]
+
+
+def certificate_for_attempt(session: Session, actor: Actor, attempt_id: int) -> CertificateView | None:
+    """The (unrevoked) certificate earned by an attempt, for its trainee or their trainers."""
+    cert = session.scalar(select(Certificate).where(Certificate.attempt_id == attempt_id,
+                                                    Certificate.revoked_at.is_(None)))
+    if cert is None:
+        return None
+    require_view_user(session, actor, cert.user_id)
+    return _view(cert)
+
+
+def printable(view: CertificateView) -> str:
+    """The certificate as a printable HTML page."""
+    return render_certificate_html(holder=view.holder, exam=view.exam, score_percent=view.score_percent,
+                                   issued_at=view.issued_at, code=view.code)
 
 
 @dataclass(frozen=True)

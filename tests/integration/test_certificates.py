@@ -61,3 +61,20 @@ def test_forged_mistyped_or_revoked_codes_do_not_verify(platform, trainee):
         s.query(Certificate).one().revoked_at = T0 + timedelta(days=1)
     revoked = call(platform, certificates.verify, code, secret_key="s3cret")
     assert not revoked.valid and "revoked" in revoked.message
+
+
+def test_the_printable_certificate_is_for_its_trainee_and_their_trainers_only(platform, trainee, trainer):
+    from quiz.services.errors import PermissionDenied
+    from tests.conftest import make_user
+
+    res = sit(platform, trainee, make_exam(platform, pass_mark=0.5), right=4)
+    view = call(platform, certificates.certificate_for_attempt, trainee, res.attempt_id)
+    page = certificates.printable(view)
+    assert "Tia Trainee" in page and res.certificate_code in page and "Certificate exam" in page
+    other = make_user(platform, "trainee", "otto@example.com", "Otto Other")
+    with pytest.raises(PermissionDenied):
+        call(platform, certificates.certificate_for_attempt, other, res.attempt_id)
+    with pytest.raises(PermissionDenied):  # a trainer who does not run the trainee's cohort
+        call(platform, certificates.certificate_for_attempt, trainer, res.attempt_id)
+    failed = sit(platform, trainee, make_exam(platform, name="Second exam", pass_mark=0.9), right=1)
+    assert call(platform, certificates.certificate_for_attempt, trainee, failed.attempt_id) is None

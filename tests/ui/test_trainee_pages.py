@@ -203,6 +203,8 @@ def test_exam_start_answer_flag_navigate_and_submit(app_env, people):
     no_trace(at)
     body = texts(at)
     assert "**You passed**" in body and "Your certificate code: **MC-" in body
+    downloads = at.get("download_button")
+    assert len(downloads) == 1 and "Download your certificate" in downloads[0].proto.label
     with app_env.sessions() as s:
         assert s.get(Attempt, aid).state == "submitted"
 

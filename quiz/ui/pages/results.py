@@ -6,7 +6,7 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from quiz.services import attempts, progress
+from quiz.services import attempts, certificates, progress
 from quiz.ui import runtime
 from quiz.ui.question_widgets import show_result_items
 
@@ -51,6 +51,12 @@ def show_results(res: attempts.ResultsView) -> None:
     if res.certificate_code:
         st.info(f"Your certificate code: **{res.certificate_code}**. Anyone can check it on the "
                 "**Verify a certificate** page.", icon=":material/verified:")
+        actor = runtime.require_actor()
+        cert = runtime.run(certificates.certificate_for_attempt, actor, res.attempt_id)
+        if cert is not None:
+            st.download_button("Download your certificate (printable page)", data=certificates.printable(cert),
+                               file_name=f"certificate-{cert.code}.html", mime="text/html",
+                               icon=":material/workspace_premium:", key=f"cert_{cert.code}")
     if res.score is not None:
         c1, c2 = st.columns(2)
         c1.metric("Score", f"{res.score:g} / {res.max_score:g}")
