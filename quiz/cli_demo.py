@@ -35,7 +35,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
     if report.removed_previous:
         print("the previous demo academy was removed")
     print(f"demo academy loaded in {took:.1f}s: {len(report.trainee_emails)} trainees in {len(report.cohorts)} "
-          f"cohorts, {report.attempts} attempts, {report.responses} answers")
+          f"cohorts, {report.attempts} attempts, {report.responses} answers, {report.certificates} certificates")
     for name, size in report.per_cohort.items():
         print(f"  {name}: {size} trainees")
     print("\nLog in at http://localhost:8501 with (every demo account has the same password):")

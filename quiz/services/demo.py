@@ -41,6 +41,7 @@ from quiz.core import security
 from quiz.domain import scoring
 from quiz.domain.assembly import Blueprint, assemble, attempt_layout
 from quiz.domain.bank import Question
+from quiz.services import certificates
 from quiz.services.errors import Conflict
 from quiz.services.questions import current_questions
 
@@ -68,6 +69,7 @@ class DemoReport:
     exams: list[str]
     attempts: int = 0
     responses: int = 0
+    certificates: int = 0
     removed_previous: bool = False
     per_cohort: dict[str, int] = field(default_factory=dict)
 
@@ -287,10 +289,9 @@ def populate(session: Session, *, seed: int = 7, trainees: int = 40, days: int =
     random.Random(seed).shuffle(names)  # names depend on the seed only, not on the size of the bank
     report = DemoReport(TRAINER_EMAIL, DEMO_PASSWORD, list(COHORT_NAMES), [], [], removed_previous=removed)
     writer = _Writer()
-    per_topic = 5
+    # Every topic is examined; about 30 questions in all keeps the exam a sensible length on a big bank.
+    per_topic = max(2, min(5, 30 // max(1, len(by_topic))))
     blueprint = _exam_blueprint(by_topic, per_topic)
-    if sum(blueprint.values()) > 30:  # keep the exam a sensible length on a big bank
-        blueprint = dict(list(blueprint.items())[:6])
     n = 0
     for ci, (cname, start, size) in enumerate(zip(COHORT_NAMES, starts, sizes)):
         cohort = Cohort(name=cname, invite_code=security.random_code(8), trainer_id=trainer.id, is_open=ci == 1,
@@ -364,6 +365,12 @@ def populate(session: Session, *, seed: int = 7, trainees: int = 40, days: int =
             session.execute(User.__table__.update().where(User.id == uid).values(last_login_at=t))
     a, r = writer.flush(session)
     report.attempts, report.responses = a, r
+    # Passed exams earn their certificates, as they would through the app.
+    demo_exams = select(Exam.id).where(Exam.name.in_(report.exams))
+    for attempt in session.scalars(select(Attempt).where(Attempt.exam_id.in_(demo_exams), Attempt.passed.is_(True))
+                                   .order_by(Attempt.id)):
+        certificates.issue(session, attempt, now=attempt.submitted_at)
+        report.certificates += 1
     session.add(AuditEvent(actor_id=None, action="demo_loaded", target=TRAINER_EMAIL,
                            detail={"seed": seed, "trainees": trainees, "attempts": a}))
     session.flush()

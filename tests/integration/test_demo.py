@@ -9,9 +9,9 @@ from datetime import UTC, datetime
 import pytest
 from sqlalchemy import func, select
 
-from quiz.adapters.orm import Attempt, CohortMember, QuestionVersion, Response, User
+from quiz.adapters.orm import Attempt, CohortMember, Exam, QuestionVersion, Response, User
 from quiz.domain import scoring
-from quiz.services import accounts, bank_sync, cohorts, dashboard, demo
+from quiz.services import accounts, bank_sync, certificates, cohorts, dashboard, demo
 from quiz.services.errors import Conflict
 from quiz.services.questions import to_question
 from tests.conftest import make_user
@@ -52,6 +52,15 @@ def test_demo_fills_a_living_academy_the_trainer_can_log_into(platform, bank):
         assert all(r.last_activity is not None and r.last_activity <= NOW for r in rows)
         modes = set(s.scalars(select(Attempt.mode).distinct()))
         assert {"practice", "exam"} <= modes
+        # every passed exam earned a verifiable certificate, as through the app
+        passed = s.scalars(select(Attempt.id).where(Attempt.mode == "exam", Attempt.passed.is_(True))).all()
+        assert passed and report.certificates == len(passed)
+        for aid in passed:
+            code = certificates.code_for_attempt(s, aid)
+            assert certificates.verify(s, code).valid
+        # every exam covers every topic of the bank
+        exam = s.scalar(select(Exam))
+        assert set(exam.blueprint["topics"]) == {"aftercare", "spacing", "hygiene"}
         # every stored score is what the scoring rules give for the stored answer
         for r, v in s.execute(select(Response, QuestionVersion).join(QuestionVersion).limit(200)):
             assert scoring.score_item(to_question(v), r.answer).score == pytest.approx(r.score)
@@ -109,3 +118,14 @@ def test_needs_a_loaded_bank(platform):
     with pytest.raises(Conflict, match="question bank"):
         _load(platform)
 
+
+
+def test_on_a_bank_with_many_topics_the_exam_still_covers_every_topic(platform):
+    topics = tuple(f"topic{i}" for i in range(10))
+    with platform.transaction() as s:
+        bank_sync.sync_bank(s, make_bank(per_topic=18, topics=topics, with_case=False))
+    _load(platform)
+    with platform.sessions() as s:
+        for exam in s.scalars(select(Exam)):
+            assert set(exam.blueprint["topics"]) == set(topics)
+            assert 10 <= sum(exam.blueprint["topics"].values()) <= 30
