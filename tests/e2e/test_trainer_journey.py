@@ -1,5 +1,5 @@
 """A trainer's day in a real browser: log in, create a cohort, define an exam, see a trainee's result, open
-item analysis, download an export. The trainees' submitted attempts are prepared in the database (the demo
+item analysis, import questions from a GIFT file, download an export. The trainees' submitted attempts are prepared in the database (the demo
 academy) so that the dashboard and statistics have data."""
 
 from __future__ import annotations
@@ -10,11 +10,22 @@ from playwright.sync_api import expect
 from sqlalchemy import select
 
 from quiz.adapters.db import make_engine, session_factory, transaction
-from quiz.adapters.orm import Cohort, Exam
+from quiz.adapters.orm import Cohort, Exam, QuestionRow
 from quiz.bootstrap import open_platform, sync_from_files
 from quiz.core.config import Settings
 from quiz.services import demo
 from tests.e2e.conftest import wait_idle
+
+GOOD_GIFT = """$CATEGORY: hygiene
+
+// source: cocktail-article | Side effects and hygiene
+::hygiene-900::Your colleague only wiped the meso gun between two clients. What should happen? {
+=Sterilise it thoroughly before the next client.#Right: after every use.
+~Carry on; a wipe is enough.#Wrong: a wipe is not sterilisation.
+~Ask the next client to sign a waiver.#Wrong: clients cannot waive hygiene.
+####Meso guns carry a higher infection risk when not sterilised after each use.
+}
+"""
 
 
 def _prepare(tmp_path) -> str:  # noqa: ANN001
@@ -65,6 +76,27 @@ def test_trainer_journey(start_app, page, tmp_path):
     expect(page.get_by_text("first finished attempt of each trainee")).to_be_visible()
     expect(page.get_by_text("Cronbach's alpha")).to_be_visible()
 
+    # import questions from Moodle GIFT: a file with a problem imports nothing and says where; a good one lands
+    page.get_by_role("link", name="Question bank").click()
+    wait_idle(page)
+    page.get_by_role("tab", name="Import").click()
+    bad = tmp_path / "bad.gift.txt"
+    bad.write_text(GOOD_GIFT + "\n::bad-1::Match each step {=wipe -> clean =autoclave -> sterilise}\n")
+    page.locator("input[type=file]").set_input_files(str(bad))
+    wait_idle(page)
+    page.get_by_role("button", name="Import", exact=True).click()
+    wait_idle(page)
+    expect(page.get_by_text("Nothing was imported")).to_be_visible()
+    bad_line = len(GOOD_GIFT.splitlines()) + 2  # after a blank line
+    expect(page.get_by_text(re.compile(rf"line {bad_line}: a matching question"))).to_be_visible()
+    good = tmp_path / "good.gift.txt"
+    good.write_text(GOOD_GIFT)
+    page.locator("input[type=file]").set_input_files(str(good))
+    wait_idle(page)
+    page.get_by_role("button", name="Import", exact=True).click()
+    wait_idle(page)
+    expect(page.get_by_text(re.compile("Imported"))).to_be_visible()
+
     # export results as CSV
     page.get_by_role("link", name="Exports").click()
     wait_idle(page)
@@ -80,6 +112,8 @@ def test_trainer_journey(start_app, page, tmp_path):
     with transaction(session_factory(engine)) as s:
         assert s.scalar(select(Cohort.id).where(Cohort.name == "Browser cohort")) is not None
         assert s.scalar(select(Exam.blueprint).where(Exam.name == "Browser exam"))["topics"] == {"spacing": 2}
+        assert s.scalar(select(QuestionRow.status).where(QuestionRow.id == "hygiene-900")) == "draft"
+        assert s.get(QuestionRow, "bad-1") is None
     engine.dispose()
 
 

@@ -104,12 +104,19 @@ def _import(actor) -> None:  # noqa: ANN001
     fmt = st.radio("Format", ["gift", "aiken"], format_func={"gift": "Moodle GIFT", "aiken": "Aiken"}.get,
                    horizontal=True, key="import_format")
     upload = st.file_uploader("File", type=["txt", "gift"], key="import_file")
+    catalogue = _catalogue()
+    topics = sorted(catalogue.topics) if catalogue else []
+    sources = catalogue.sources if catalogue else {}
     c1, c2 = st.columns(2)
     status = c1.selectbox("Import as", ["draft", "live"], key="import_status")
-    topic = c2.text_input("Topic (for items whose file does not say; required for Aiken)", key="import_topic")
+    topic = c2.selectbox("Topic (for items whose file does not say; required for Aiken)", topics, index=None,
+                         placeholder="As the file says", key="import_topic") or ""
     s1, s2 = st.columns(2)
-    source_id = s1.text_input("Source id (required for Aiken)", key="import_source")
-    section = s2.text_input("Source section", key="import_section")
+    source_id = s1.selectbox("Source (for items whose file does not say; required for Aiken)", sorted(sources),
+                             index=None, placeholder="As the file says", key="import_source") or ""
+    sections = sorted(sources.get(source_id, ())) if source_id else []
+    section = s2.selectbox("Source section", sections, index=0 if sections else None, key="import_section",
+                           disabled=not sections) or ""
     if not st.button("Import", key="import_go", type="primary"):
         return
     if upload is None:
@@ -125,7 +132,7 @@ def _import(actor) -> None:  # noqa: ANN001
     try:
         with runtime.db() as session:
             report = fn(session, actor, text, status=status, topic=topic.strip() or None, source=source,
-                        catalogue=_catalogue())
+                        catalogue=catalogue)
     except bank_admin.ImportRefused as err:
         st.error(f"Nothing was imported: the file has {len(err.problems)} problem(s).")
         st.code("\n".join(str(p) for p in err.problems), language=None)
