@@ -10,6 +10,8 @@ from quiz.services import item_analysis
 from quiz.ui import runtime
 from quiz.ui.pages.cohorts import require_trainer
 
+FEW_ANSWERS = 10  # below this many trainees an item's figures are only a rough hint
+
 
 def num(x: float | None, fmt: str = ".2f") -> str:
     return "—" if x is None else format(x, fmt)
@@ -50,6 +52,7 @@ def render() -> None:
         info = stats.questions.get(s.item_id)
         rows.append({
             "Item": s.item_id, "Topic": info.topic if info else "", "Shown": s.attempts,
+            "Enough data": "yes" if s.attempts >= FEW_ANSWERS else "few: rough",
             "Facility": num(s.facility, ".0%"), "SD": num(s.sd), "Discrimination": num(s.discrimination),
             "Efficiency": num(s.discriminative_efficiency, ".0%"),
             "Intended weight": num(s.intended_weight, ".1%"), "Effective weight": num(s.effective_weight, ".1%"),
@@ -59,7 +62,8 @@ def render() -> None:
     st.caption("Facility: share of the marks earned. Discrimination: correlation of the item with the rest of the "
                "exam (-1..1). Efficiency: discrimination as a share of the most this item could reach. Flags: "
                "facility below 20% or above 90%, discrimination below 0.2 or negative, a distractor chosen by "
-               "under 5%.")
+               f"under 5%. An item shown to fewer than {FEW_ANSWERS} trainees (exams drawn at random from a large "
+               "bank) has rough figures: judge it once more trainees have answered it.")
 
     st.subheader("One item: who chose what")
     ids = [s.item_id for s in t.items]
