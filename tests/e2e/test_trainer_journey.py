@@ -64,7 +64,7 @@ def test_trainer_journey(start_app, page, tmp_path):
     page.get_by_role("link", name="Exams").click()
     wait_idle(page)
     page.get_by_label("Exam name").first.fill("Browser exam")  # (the edit tab has one too)
-    page.get_by_label(re.compile(r"^spacing \(\d+ live\)")).first.fill("2")
+    page.get_by_label(re.compile(r"^Session spacing and treatment plans \(\d+ live\)")).first.fill("2")
     expect(page.get_by_label("Cohort")).to_have_value("Browser cohort")
     page.get_by_role("button", name="Create the exam").click()
     wait_idle(page)

@@ -8,7 +8,7 @@ from datetime import UTC, date, datetime, time
 
 import streamlit as st
 
-from quiz.services import cohorts, exams
+from quiz.services import cohorts, exams, progress
 from quiz.services.questions import current_questions
 from quiz.ui import runtime
 from quiz.ui.pages.cohorts import pick_cohort, require_trainer, when
@@ -59,9 +59,11 @@ def _exam_form(prefix: str, counts: dict[str, int], exam: exams.ExamInfo | None)
         st.markdown("**Questions per topic** (drawn at random from the live bank for each attempt)")
         cols = st.columns(3)
         topics: dict[str, int] = {}
+        names = progress.topic_names(runtime.get_platform().settings.bank_path)
         for i, (topic, live) in enumerate(counts.items()):
             topics[topic] = int(cols[i % 3].number_input(
-                f"{topic} ({live} live)", min_value=0, max_value=500, step=1, value=int(topics_now.get(topic, 0)),
+                f"{progress.topic_label(topic, names)} ({live} live)", min_value=0, max_value=500, step=1,
+                value=int(topics_now.get(topic, 0)),
                 key=f"{prefix}_topic_{topic}"))
         with st.expander("Difficulty mix (optional)"):
             st.caption("Shares of easy, medium and hard items within each topic, as far as the bank allows. "
