@@ -168,12 +168,13 @@ def set_password(session: Session, actor: Actor | None, user_id: int, new_passwo
         if not security.verify_password(user.password_hash, current_password or ""):
             raise AuthError("Your current password is not right.")
     elif actor is not None:
-        from quiz.services.permissions import require_view_user
+        from quiz.services.permissions import require_sole_trainer, require_view_user
 
         require_staff(actor)
         if user.role != "trainee" and not actor.is_admin:
             raise PermissionDenied("Only an administrator can reset a trainer's password.")
         require_view_user(session, actor, user_id)
+        require_sole_trainer(session, actor, user_id, "reset their password")
     problem = security.password_problem(new_password)
     if problem:
         raise InvalidInput(problem)

@@ -18,7 +18,7 @@ from quiz.adapters.orm import Cohort, CohortMember, User
 from quiz.core import security
 from quiz.services import accounts
 from quiz.services.errors import Conflict, InvalidInput, NotFound, PermissionDenied
-from quiz.services.permissions import Actor, require_cohort, require_staff, visible_cohort_ids
+from quiz.services.permissions import Actor, require_cohort, require_sole_trainer, require_staff, visible_cohort_ids
 
 CODE_LENGTH = 8
 
@@ -161,6 +161,8 @@ def add_trainee(session: Session, actor: Actor, cohort_id: int, email: str) -> M
         raise InvalidInput(f"{email} is a {user.role} account; only trainees can join a cohort.")
     if session.get(CohortMember, (cohort.id, user.id)) is not None:
         raise Conflict(f"{user.name} is already in {cohort.name}.")
+    # Joining a cohort opens the trainee's whole history to its trainer: not for another trainer's trainee.
+    require_sole_trainer(session, actor, user.id, "add them to your cohort")
     member = CohortMember(cohort_id=cohort.id, user_id=user.id)
     session.add(member)
     try:

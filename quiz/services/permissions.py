@@ -75,3 +75,23 @@ def can_view_user(session: Session, actor: Actor, user_id: int) -> bool:
 def require_view_user(session: Session, actor: Actor, user_id: int) -> None:
     if not can_view_user(session, actor, user_id):
         raise PermissionDenied("You may not see this trainee's data.")
+
+
+def other_trainers_cohorts(session: Session, actor: Actor, user_id: int) -> list[str]:
+    """Names of cohorts the user belongs to that another trainer runs (empty for admins)."""
+    if actor.is_admin:
+        return []
+    q = (select(Cohort.name).join(CohortMember, CohortMember.cohort_id == Cohort.id)
+         .where(CohortMember.user_id == user_id, Cohort.trainer_id != actor.id).order_by(Cohort.name))
+    return list(session.scalars(q))
+
+
+def require_sole_trainer(session: Session, actor: Actor, user_id: int, doing: str) -> None:
+    """Account-level actions (resetting a password, taking a trainee into a cohort) belong to the trainee's
+    own trainer: refused while the trainee is also in a cohort another trainer runs (an admin may)."""
+    others = other_trainers_cohorts(session, actor, user_id)
+    if others:
+        raise PermissionDenied(
+            f"This trainee is in a cohort another trainer runs ({', '.join(others)}), so you cannot {doing}. "
+            "Ask an administrator."
+        )

@@ -16,9 +16,11 @@ from tests.factories import make_bank
 
 @pytest.fixture
 def world(platform, trainer, admin, trainee):
-    """Two trainers with a cohort each; the trainee is in the first trainer's cohort with one attempt."""
+    """Two trainers with a cohort each; the trainee is in the first trainer's cohort, a stranger in the other's
+    with one attempt; a newcomer is in no cohort."""
     other = make_user(platform, "trainer", "other@example.com", "Otto Other")
     stranger = make_user(platform, "trainee", "stranger@example.com", "Sam Stranger")
+    make_user(platform, "trainee", "newcomer@example.com", "Nel Newcomer")  # in no cohort yet
     with platform.transaction() as s:
         bank_sync.sync_bank(s, make_bank())
         mine = cohorts.create_cohort(s, trainer, "Mine")
@@ -40,7 +42,7 @@ TRAINER_ON_OTHER_COHORT = [
     ("regenerate_code", lambda s, a, w: cohorts.regenerate_code(s, a, w["theirs"])),
     ("close", lambda s, a, w: cohorts.set_registration_open(s, a, w["theirs"], False)),
     ("members", lambda s, a, w: cohorts.list_members(s, a, w["theirs"])),
-    ("add", lambda s, a, w: cohorts.add_trainee(s, a, w["theirs"], "trainee@example.com")),
+    ("add", lambda s, a, w: cohorts.add_trainee(s, a, w["theirs"], "newcomer@example.com")),
     ("create trainee", lambda s, a, w: cohorts.create_trainee(s, a, w["theirs"], email="n@example.com", name="N",
                                                               password="password123")),
     ("reset password", lambda s, a, w: cohorts.reset_password(s, a, w["theirs"], w["stranger"].id, "new-pass-1")),
@@ -116,3 +118,41 @@ def test_only_an_admin_creates_a_cohort_for_another_trainer(platform, trainer, a
         c = cohorts.create_cohort(s, admin, "For Otto", trainer_id=world["other"].id)
         assert c.trainer_id == world["other"].id
         assert "For Otto" in [x.name for x in cohorts.list_cohorts(s, world["other"])]
+
+
+def test_a_trainer_cannot_take_over_another_trainers_trainee(platform, trainer, world):
+    """Adding someone else's trainee to your own cohort would open their history and their password to you."""
+    from quiz.services import accounts, attempts
+
+    stranger = world["stranger"]
+    with pytest.raises(PermissionDenied, match="another trainer runs"), platform.transaction() as s:
+        cohorts.add_trainee(s, trainer, world["mine"], stranger.email)
+    with pytest.raises(PermissionDenied), platform.transaction() as s:
+        dashboard.trainee_attempts(s, trainer, stranger.id)
+    with pytest.raises(PermissionDenied), platform.transaction() as s:
+        attempts.list_attempts(s, trainer, stranger.id)
+    with pytest.raises(PermissionDenied), platform.transaction() as s:
+        accounts.set_password(s, trainer, stranger.id, "taken-over-1")
+    assert accounts.login(platform.sessions, stranger.email, "password123").id == stranger.id
+
+
+def test_a_shared_trainee_password_is_reset_by_an_admin_only(platform, trainer, admin, world):
+    """A trainee in two trainers' cohorts (an admin put them there): neither trainer alone resets the password."""
+    from quiz.services import accounts
+
+    stranger = world["stranger"]
+    with platform.transaction() as s:
+        cohorts.add_trainee(s, admin, world["mine"], stranger.email)
+    with pytest.raises(PermissionDenied, match="another trainer runs"), platform.transaction() as s:
+        cohorts.reset_password(s, trainer, world["mine"], stranger.id, "new-password-1")
+    with platform.transaction() as s:
+        dashboard.trainee_attempts(s, trainer, stranger.id)  # seeing their results is fine
+        cohorts.reset_password(s, admin, world["mine"], stranger.id, "new-password-1")
+    assert accounts.login(platform.sessions, stranger.email, "new-password-1").id == stranger.id
+
+
+def test_a_trainee_in_no_cohort_can_be_added_by_any_trainer(platform, trainer, world):
+    loner = make_user(platform, "trainee", "loner@example.com", "Lou Loner")
+    with platform.transaction() as s:
+        cohorts.add_trainee(s, trainer, world["mine"], loner.email)
+        cohorts.reset_password(s, trainer, world["mine"], loner.id, "fresh-password-1")
