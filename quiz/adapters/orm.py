@@ -68,6 +68,8 @@ class Base(DeclarativeBase):
 ROLES = ("trainee", "trainer", "admin")
 MODES = ("practice", "exam", "review")
 ATTEMPT_STATES = ("in_progress", "submitted", "expired")
+# Graded attempts: submitted by the trainee, or by the server at the deadline ("expired").
+FINISHED_STATES = ("submitted", "expired")
 
 
 class User(Base):

@@ -21,6 +21,7 @@ from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session
 
 from quiz.adapters.orm import (
+    FINISHED_STATES,
     MODES,
     Attempt,
     AttemptItem,
@@ -208,7 +209,7 @@ def cohort_overview(session: Session, actor: Actor, cohort_id: int, filters: Fil
     rows = []
     for u in members:
         atts = by_user.get(u.id, [])
-        done = [a for a in atts if a.state == "submitted" and a.percent is not None]
+        done = [a for a in atts if a.state in FINISHED_STATES and a.percent is not None]
         exams = [a for a in done if a.mode == "exam"]
         practice = [a.percent for a in done if a.mode == "practice"]
         if any(a.passed for a in exams):
@@ -245,7 +246,7 @@ def _item_rows(session: Session, user_ids: list[int], filters: Filters | None) -
         .join(QuestionRow, QuestionRow.id == QuestionVersion.question_id)
         .outerjoin(Response, (Response.attempt_id == Attempt.id)
                    & (Response.question_version_id == AttemptItem.question_version_id))
-        .where(Attempt.user_id.in_(user_ids), Attempt.state == "submitted")
+        .where(Attempt.user_id.in_(user_ids), Attempt.state.in_(FINISHED_STATES))
     )
     return list(session.execute((filters or Filters()).apply(q)).tuples())
 
@@ -292,7 +293,7 @@ def trend(session: Session, actor: Actor, cohort_id: int, filters: Filters | Non
     members = _cohort_members(session, actor, cohort_id, filters)
     groups: dict[tuple[date, str], list[float]] = defaultdict(list)
     for a in _attempts(session, [u.id for u in members], filters):
-        if a.state != "submitted" or a.percent is None:
+        if a.state not in FINISHED_STATES or a.percent is None:
             continue
         when = (a.submitted_at or a.started_at).date()
         monday = when - timedelta(days=when.weekday())

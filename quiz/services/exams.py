@@ -17,7 +17,7 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from quiz.adapters.orm import Attempt, Exam, ExamOverride, User
+from quiz.adapters.orm import FINISHED_STATES, Attempt, Exam, ExamOverride, User
 from quiz.domain.assembly import Blueprint, BlueprintError, assemble
 from quiz.services import accounts
 from quiz.services.errors import Conflict, InvalidInput, NotFound, PermissionDenied
@@ -61,7 +61,7 @@ class OverrideInfo:
 
 def _info(session: Session, exam: Exam) -> ExamInfo:
     n = session.scalar(select(func.count(Attempt.id)).where(Attempt.exam_id == exam.id,
-                                                            Attempt.state == "submitted")) or 0
+                                                            Attempt.state.in_(FINISHED_STATES))) or 0
     bp = dict(exam.blueprint or {})
     return ExamInfo(
         id=exam.id, name=exam.name, cohort_id=exam.cohort_id, cohort_name=exam.cohort.name if exam.cohort else None,

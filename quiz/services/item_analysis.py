@@ -21,7 +21,16 @@ import numpy as np
 from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session
 
-from quiz.adapters.orm import Attempt, AttemptItem, Cohort, Exam, QuestionRow, QuestionVersion, Response
+from quiz.adapters.orm import (
+    FINISHED_STATES,
+    Attempt,
+    AttemptItem,
+    Cohort,
+    Exam,
+    QuestionRow,
+    QuestionVersion,
+    Response,
+)
 from quiz.domain.bank import Question
 from quiz.domain.scoring import InvalidAnswer, is_empty, normalise_answer, score_fraction
 from quiz.domain.statistics import ItemInput, ItemStatistics, TestStatistics, analyse, option_rows, random_guess_score
@@ -29,7 +38,7 @@ from quiz.services.errors import NotFound, PermissionDenied
 from quiz.services.permissions import Actor, require_staff, visible_cohort_ids
 from quiz.services.questions import to_question
 
-FINISHED = ("submitted", "expired")
+FINISHED = FINISHED_STATES
 BASIS_NOTE = (
     "Computed live over the first finished (submitted or expired) attempt of each trainee, as Moodle does by "
     "default; retakes are left out. An item edited since keeps one row (identified by its question id across "

@@ -25,11 +25,12 @@ def _attempt(s, user_id, answers: dict[str, object], *, mode="practice", exam=No
     ids = list(answers) + list(unanswered)
     results = [scoring.score_item(qs[q].question, answers.get(q)) for q in ids]
     total = scoring.total_score(results, exam.pass_mark if exam else None)
+    finished = state != "in_progress"
     a = Attempt(user_id=user_id, mode=mode, exam_id=exam.id if exam else None, state=state, seed=1,
-                started_at=when, submitted_at=when if state == "submitted" else None,
-                score=total.score if state == "submitted" else None, max_score=total.max_score,
-                percent=total.percent if state == "submitted" else None,
-                passed=total.passed if state == "submitted" else None)
+                started_at=when, submitted_at=when if finished else None,
+                score=total.score if finished else None, max_score=total.max_score,
+                percent=total.percent if finished else None,
+                passed=total.passed if finished else None)
     s.add(a)
     s.flush()
     for pos, q in enumerate(ids):
@@ -161,3 +162,19 @@ def test_drill_down_shows_the_version_that_was_answered_after_an_edit(platform, 
         bank_sync.sync_bank(s, Bank(topics=bank.topics, sources=bank.sources, questions=edited))
         detail = dashboard.attempt_detail(s, trainer, cohort["bob_practice"])
     assert detail.answers[0].version == 1 and detail.answers[0].stem.startswith("Scenario for aftercare-001")
+
+
+def test_an_exam_the_server_submitted_at_the_deadline_counts_like_any_other(platform, trainer, cohort):
+    """Time ran out (state 'expired'): still graded, may pass, and must show everywhere a submitted one does."""
+    with platform.transaction() as s:
+        exam = s.get(dashboard.Exam, cohort["exam"])
+        _attempt(s, cohort["cat"].id, {"hygiene-001": 1, "hygiene-002": 2, "hygiene-003": 3, "hygiene-004": 0},
+                 mode="exam", exam=exam, when=d(16), state="expired")
+        cat = next(r for r in dashboard.cohort_overview(s, trainer, cohort["id"]) if r.name == "Cat")
+        cells = [c for c in dashboard.mastery(s, trainer, cohort["id"]) if c.user_id == cohort["cat"].id]
+        weeks = dashboard.trend(s, trainer, cohort["id"], dashboard.Filters(mode="exam"))
+        info = next(e for e in exams.list_exams(s, trainer, cohort["id"]) if e.id == cohort["exam"])
+    assert (cat.status, cat.best_exam, cat.exam_attempts) == ("passed", pytest.approx(1.0), 1)
+    assert [(c.topic, c.earned, c.possible) for c in cells] == [("hygiene", 4, 4)]
+    assert sum(p.attempts for p in weeks) == 3  # Ann's two exams and Cat's
+    assert info.attempts == 3

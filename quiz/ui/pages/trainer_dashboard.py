@@ -99,7 +99,7 @@ def _attempt_label(a: dashboard.AttemptSummary) -> str:
     what = a.exam_name if a.mode == "exam" and a.exam_name else MODES.get(a.mode, a.mode)
     if a.mode == "practice" and a.topics:
         what += f" ({', '.join(a.topics)})"
-    score = pct(a.percent) if a.state == "submitted" else a.state.replace("_", " ")
+    score = pct(a.percent) if a.state != "in_progress" else "in progress"
     return f"{a.started_at:%d %b %Y %H:%M} · {what} · {score}"
 
 
@@ -125,7 +125,9 @@ def _drill_down(actor, rows: list[dashboard.TraineeRow], filters: Filters) -> No
     if detail is None:
         return
     a = detail.attempt
-    if a.state == "submitted":
+    if a.state != "in_progress":
+        if a.state == "expired":
+            st.caption("Time ran out: the server submitted this attempt with the answers saved by the deadline.")
         st.markdown(f"**{detail.trainee_name}** scored **{a.score:g} of {a.max_score:g}** ({pct(a.percent)})"
                     + ("" if a.passed is None else (" · passed" if a.passed else " · not passed")))
     for ans in detail.answers:
