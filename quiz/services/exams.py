@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session
 
 from quiz.adapters.orm import FINISHED_STATES, Attempt, Exam, ExamOverride, User
 from quiz.domain.assembly import Blueprint, BlueprintError, assemble
-from quiz.services import accounts
+from quiz.services import accounts, exam_rules
 from quiz.services.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from quiz.services.permissions import Actor, require_cohort, require_staff, require_view_user, visible_cohort_ids
 from quiz.services.questions import current_questions
@@ -277,6 +277,14 @@ def grant_override(session: Session, actor: Actor, exam_id: int, user_id: int, *
     row.extra_minutes = (row.extra_minutes or 0) + add_minutes
     row.granted_by = actor.id
     row.granted_at = accounts.now()
+    if add_minutes:
+        # An attempt the trainee is sitting right now gets the extra time too (not graded yet, so even one
+        # whose time has just run out is given it back); never later than the exam closes.
+        for attempt in session.scalars(select(Attempt).where(Attempt.exam_id == exam.id, Attempt.user_id == user_id,
+                                                             Attempt.state == "in_progress")):
+            longer = exam_rules.deadline_for(exam, attempt.started_at, row.extra_minutes)
+            if attempt.deadline_at is None or longer > attempt.deadline_at:
+                attempt.deadline_at = longer
     session.flush()
     accounts.audit(session, actor, "exam_override", user.email, exam_id=exam.id, extra_attempts=add_attempts,
                    extra_minutes=add_minutes)

@@ -125,3 +125,23 @@ def test_overrides_add_up_and_are_read_by_the_exam_rules(platform, trainer, trai
     with platform.transaction() as s:
         exams.clear_override(s, trainer, e.id, trainee.id)
         assert s.scalar(select(ExamOverride.id)) is None
+
+
+def test_extra_time_reaches_an_exam_already_being_sat_but_not_past_closing(platform, trainer, trainee, cohort_id):
+    from quiz.adapters.orm import Attempt
+    from quiz.services import attempts
+
+    start = datetime.now(UTC).replace(microsecond=0)
+    e = _define(platform, trainer, cohort_id, closes_at=start + timedelta(minutes=50))
+    with platform.transaction() as s:
+        aid = attempts.start_exam(s, trainee, e.id, now=start)
+        assert s.get(Attempt, aid).deadline_at == start + timedelta(minutes=20)
+        exams.grant_override(s, trainer, e.id, trainee.id, extra_minutes=15)
+    with platform.transaction() as s:
+        assert s.get(Attempt, aid).deadline_at == start + timedelta(minutes=35)
+        assert attempts.attempt_view(s, trainee, aid, now=start + timedelta(minutes=25)).in_progress
+        exams.grant_override(s, trainer, e.id, trainee.id, extra_minutes=60)
+    with platform.transaction() as s:
+        assert s.get(Attempt, aid).deadline_at == start + timedelta(minutes=50)  # the exam closes then
+        exams.grant_override(s, trainer, e.id, trainee.id, extra_attempts=1)  # no minutes: deadline unchanged
+        assert s.get(Attempt, aid).deadline_at == start + timedelta(minutes=50)
