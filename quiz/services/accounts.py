@@ -135,8 +135,6 @@ def authenticate(session: Session, email: str, password: str, *, threshold: int 
     if user.locked_until is not None and user.locked_until > at:
         mins = max(1, int((user.locked_until - at).total_seconds() // 60) + 1)
         raise AccountLocked(f"Too many wrong passwords. This account is locked; try again in {mins} minute(s).")
-    if not user.is_active:
-        raise AuthError("This account is disabled. Please contact your trainer.")
     if not security.verify_password(user.password_hash, password or ""):
         user.failed_logins = (user.failed_logins or 0) + 1
         if user.failed_logins >= threshold:
@@ -145,8 +143,10 @@ def authenticate(session: Session, email: str, password: str, *, threshold: int 
             raise AccountLocked(
                 f"Too many wrong passwords. This account is locked for {lock_minutes} minutes."
             )
-        left = threshold - user.failed_logins
-        raise AuthError(f"{GENERIC_LOGIN_ERROR} {left} attempt(s) left before the account is locked.")
+        # The same words as for an unknown email: the login form must not tell who has an account.
+        raise AuthError(GENERIC_LOGIN_ERROR)
+    if not user.is_active:  # only said to someone who knows the password
+        raise AuthError("This account is disabled. Please contact your trainer.")
     user.failed_logins = 0
     user.locked_until = None
     user.last_login_at = at

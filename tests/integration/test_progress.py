@@ -79,8 +79,11 @@ def test_a_trainee_sees_only_their_own_progress(platform, trainee, trainer, prac
 def test_lockout_after_five_wrong_passwords_counted_in_the_database(platform, trainee):
     # Each try in its own transaction and Session, as from a new tab: the count lives in the database.
     for i in range(4):
-        with pytest.raises(AuthError, match=f"{4 - i} attempt"):
+        with pytest.raises(AuthError) as err:
             accounts.login(platform.sessions, trainee.email, "wrong-password")
+        assert not isinstance(err.value, AccountLocked)
+        with platform.sessions() as s:
+            assert s.get(User, trainee.id).failed_logins == i + 1
     with pytest.raises(AccountLocked, match="locked for 15 minutes"):
         accounts.login(platform.sessions, trainee.email, "wrong-password")
     with platform.sessions() as s:
@@ -95,3 +98,18 @@ def test_lockout_after_five_wrong_passwords_counted_in_the_database(platform, tr
     with platform.sessions() as s:
         user = s.get(User, trainee.id)
         assert user.failed_logins == 0 and user.locked_until is None
+
+
+def test_the_login_form_does_not_tell_who_has_an_account(platform, trainee):
+    with pytest.raises(AuthError) as known:
+        accounts.login(platform.sessions, trainee.email, "wrong-password")
+    with pytest.raises(AuthError) as unknown:
+        accounts.login(platform.sessions, "nobody@example.com", "wrong-password")
+    assert str(known.value) == str(unknown.value) == "Wrong email or password."
+    with platform.transaction() as s:
+        s.get(User, trainee.id).is_active = False
+    with pytest.raises(AuthError) as disabled_wrong:
+        accounts.login(platform.sessions, trainee.email, "wrong-password")
+    assert str(disabled_wrong.value) == "Wrong email or password."
+    with pytest.raises(AuthError, match="disabled"):
+        accounts.login(platform.sessions, trainee.email, "password123")
