@@ -12,8 +12,13 @@ Per item (computed over the attempts that were shown the item; an item left unan
   prints it times 100);
 * discriminative efficiency DE_i = C(x_i, X_i) / C_max, C_max the covariance of x_i and X_i each sorted
   ascending on its own (the largest covariance those marks allow); a fraction (Moodle prints it times 100);
-* intended weight max_i / sum max_j; effective weight sqrt(C(x_i, T)) / sum sqrt(C(x_j, T)) over the items
-  whose covariance with the total is not negative (Moodle leaves it empty for a negative covariance);
+* intended weight max_i / the test's maximum (sum max_j when everyone was shown every item; otherwise the mean
+  of the attempts' maxima, so that the weight is the item's share of *one* attempt, as Moodle's max_i / sumgrades
+  is); a fraction like the others (Moodle prints it times 100);
+* effective weight sqrt(C(x_i, T)) / sum sqrt(C(x_j, T)) over the items whose covariance with the total is not
+  negative (Moodle leaves it empty for a negative covariance). When attempts were shown different items this is
+  computed per *position* in the attempt (``slot_marks``), as Moodle does for random questions, and each item
+  is given the mean weight of the positions it held (see :func:`analyse`);
 * random guess score: the expected fraction from guessing (supplied by the caller,
   :func:`random_guess_score` for our question types).
 
@@ -22,9 +27,9 @@ sqrt(1 - alpha) and the standard error of measurement SD(T) sqrt(1 - alpha), in 
 
 Anything that would divide by zero (one attempt, an item everyone got right, a constant total) is ``None``,
 never NaN. In a marks matrix, NaN means "this attempt was not shown this item" (random selection from a
-blueprint); 0 means shown but wrong or unanswered. Alpha needs a complete matrix: when attempts were shown
-different items, the caller may pass ``slot_marks`` (marks by position in the attempt, as Moodle does for
-random questions); otherwise alpha is ``None``.
+blueprint); 0 means shown but wrong or unanswered. Alpha and effective weights need a complete matrix: when
+attempts were shown different items, the caller may pass ``slot_marks`` (marks by position in the attempt, as
+Moodle does for random questions) and ``positions`` (which position held each item); otherwise they are ``None``.
 """
 
 from __future__ import annotations
@@ -184,14 +189,31 @@ def cronbach_alpha(matrix: np.ndarray) -> float | None:
 
 # -- the calculation ------------------------------------------------------------------------------------------
 
-def analyse(marks: Any, items: Sequence[ItemInput], *, slot_marks: Any = None,
+def analyse(marks: Any, items: Sequence[ItemInput], *, slot_marks: Any = None, positions: Any = None,
             rest_as_fraction: bool = False) -> TestStatistics:
     """Item and test statistics for ``marks`` (attempts x items; NaN = item not shown in that attempt).
 
     ``items`` describes the columns in order. ``slot_marks`` (attempts x positions, complete) is used for
-    alpha when ``marks`` has gaps. ``rest_as_fraction`` expresses T and X_i as fractions of their maxima in each
-    attempt, so that attempts of tests of different lengths can be pooled (bank-wide statistics); with every
-    attempt shown the same items it changes no statistic (a constant rescaling).
+    alpha when ``marks`` has gaps, and with ``positions`` (attempts x items: the column of ``slot_marks`` that
+    held the item in that attempt, -1 where it was not shown) for the effective weights. ``rest_as_fraction``
+    expresses T and X_i as fractions of their maxima in each attempt, so that attempts of tests of different
+    lengths can be pooled (bank-wide statistics); with every attempt shown the same items it changes no statistic
+    (a constant rescaling).
+
+    Weights when attempts were shown different items (a test drawn from a blueprint):
+
+    * intended weight = max_i / the mean of the attempts' maxima (``max_total``): the item's share of one
+      attempt, not of every item anybody was shown;
+    * effective weight: Moodle computes it only per slot (for a random question, over the marks of whichever
+      question filled the slot). We do the same per position k: w_k = sqrt(C(slot_k, T)) / sum sqrt(C(slot_j, T))
+      over the positions whose covariance is not negative (the others' weight is empty), so the weights of one
+      attempt add up to 1. An item then gets the **mean of w_k over the attempts that showed it**, k being the
+      position it held in each: the share of the spread of the total it carried in a typical attempt of its,
+      comparable with its intended weight. A position with an empty weight counts 0 in that mean; an item that
+      only ever held such positions gets none. Without ``positions`` (or ``slot_marks``) the effective weights
+      of a gappy matrix are ``None``.
+
+    When every attempt was shown every item, weights are per item (the positions are not used).
     """
     m = np.asarray(marks, dtype=float)
     if m.ndim != 2:
@@ -205,7 +227,9 @@ def analyse(marks: Any, items: Sequence[ItemInput], *, slot_marks: Any = None,
     totals = filled.sum(axis=1)
     row_max = (shown * maxima).sum(axis=1)
 
-    sum_max = float(maxima.sum())
+    complete = bool(shown.all())
+    # the test's maximum: one attempt's (constant) when complete, else the mean of the attempts' maxima
+    test_max = float(maxima.sum()) if complete else float(row_max.mean())
     cov_t: list[float | None] = []
     per_item: list[ItemStatistics] = []
     for j, it in enumerate(items):
@@ -237,16 +261,16 @@ def analyse(marks: Any, items: Sequence[ItemInput], *, slot_marks: Any = None,
             item_id=it.item_id, attempts=n, max_mark=float(it.max_mark), mean=_clean(mean),
             facility=_clean(facility), sd=_clean(sd), discrimination=_clean(discrimination),
             discriminative_efficiency=_clean(efficiency),
-            intended_weight=float(it.max_mark) / sum_max if sum_max else 0.0, effective_weight=None,
+            intended_weight=float(it.max_mark) / test_max if test_max else 0.0, effective_weight=None,
             random_guess=it.random_guess,
         ))
 
-    # Effective weights: Moodle leaves out (and blanks) items whose covariance with the total is negative.
-    roots = [math.sqrt(max(c, 0.0)) if c is not None and c >= -_EPS else None for c in cov_t]
-    denominator = sum(r for r in roots if r is not None)
-    for stat, root in zip(per_item, roots):
-        if root is not None and denominator > _EPS:
-            stat.effective_weight = root / denominator
+    # Effective weights: per item when everyone saw every item, else per position (see the docstring).
+    if complete:
+        for stat, weight in zip(per_item, _effective_weights(cov_t)):
+            stat.effective_weight = weight
+    elif slot_marks is not None and positions is not None:
+        _effective_weights_by_position(per_item, shown, np.asarray(slot_marks, dtype=float), positions)
 
     for stat, it in zip(per_item, items):
         _distractors(stat, it)
@@ -255,7 +279,7 @@ def analyse(marks: Any, items: Sequence[ItemInput], *, slot_marks: Any = None,
     # Test level.
     basis = None
     alpha = None
-    if s >= 2 and bool(shown.all()):
+    if s >= 2 and complete:
         alpha, basis = cronbach_alpha(m), "items"
     elif slot_marks is not None:
         alpha, basis = cronbach_alpha(np.asarray(slot_marks, dtype=float)), "slots"
@@ -271,6 +295,36 @@ def analyse(marks: Any, items: Sequence[ItemInput], *, slot_marks: Any = None,
         sd_total=_clean(sd_total), alpha=_clean(alpha), error_ratio=_clean(error_ratio), sem=_clean(sem),
         alpha_basis=basis,
     )
+
+
+def _effective_weights(covariances: Sequence[float | None]) -> list[float | None]:
+    """sqrt(C) / sum sqrt(C); Moodle leaves out (and blanks) a negative covariance with the total."""
+    roots = [math.sqrt(max(c, 0.0)) if c is not None and c >= -_EPS else None for c in covariances]
+    denominator = sum(r for r in roots if r is not None)
+    if denominator <= _EPS:
+        return [None] * len(roots)
+    return [None if r is None else r / denominator for r in roots]
+
+
+def _effective_weights_by_position(per_item: list[ItemStatistics], shown: np.ndarray, slots: np.ndarray,
+                                   positions: Any) -> None:
+    """Moodle's per-slot effective weights, each item given the mean weight of the positions it held."""
+    pos = np.asarray(positions, dtype=float)
+    if pos.shape != shown.shape:
+        raise ValueError(f"positions has shape {pos.shape} but marks has {shown.shape}")
+    if slots.ndim != 2 or slots.shape[0] != shown.shape[0] or np.isnan(slots).any():
+        return
+    k = slots.shape[1]
+    if bool(((pos[shown] < 0) | (pos[shown] >= k) | (pos[shown] != np.floor(pos[shown]))).any()):
+        raise ValueError("positions must name a column of slot_marks for every item shown")
+    totals = slots.sum(axis=1)
+    by_slot = _effective_weights([_cov(slots[:, j], totals) for j in range(k)])
+    if all(w is None for w in by_slot):
+        return
+    for j, stat in enumerate(per_item):
+        held = [int(p) for p in pos[shown[:, j], j]]
+        if held and any(by_slot[p] is not None for p in held):
+            stat.effective_weight = sum(by_slot[p] or 0.0 for p in held) / len(held)
 
 
 def _distractors(stat: ItemStatistics, it: ItemInput) -> None:

@@ -232,14 +232,14 @@ def _compute(data: _Data, *, slots: bool, pooled: bool) -> tuple[TestStatistics,
             latest[qid] = (version, q)
     choices: dict[str, Counter[int]] = defaultdict(Counter)
     no_answer: Counter[str] = Counter()
-    by_attempt: dict[int, list[tuple[int, float]]] = defaultdict(list)
+    by_attempt: dict[int, list[tuple[int, float, str]]] = defaultdict(list)
     for (attempt_id, qid), (position, vid) in data.shown.items():
         _, _, q = data.versions[vid]
         answer, score = data.responses.get((attempt_id, vid), (None, None))
         item_max = latest[qid][1].points
         x = _mark(q, answer, score) / q.points * item_max if q.points else 0.0
         marks[row_of[attempt_id], col[qid]] = x
-        by_attempt[attempt_id].append((position, x))
+        by_attempt[attempt_id].append((position, x, qid))
         picked = _canonical_choices(q, answer)
         if not picked:
             no_answer[qid] += 1
@@ -251,12 +251,18 @@ def _compute(data: _Data, *, slots: bool, pooled: bool) -> tuple[TestStatistics,
         counts = {i: c for i, c in choices[qid].items() if i < n_opts}
         items.append(ItemInput(item_id=qid, max_mark=q.points, random_guess=random_guess_score(q),
                                options=option_rows(q, counts), no_answer=no_answer[qid]))
-    slot_marks = None
+    # marks by position in the attempt (Moodle's slots), and which position held each item: for alpha and the
+    # effective weights when trainees were shown different items
+    slot_marks = positions = None
     if slots and data.attempt_ids:
         lengths = {len(by_attempt[a]) for a in data.attempt_ids}
         if len(lengths) == 1:
-            slot_marks = np.array([[x for _, x in sorted(by_attempt[a])] for a in data.attempt_ids])
-    test = analyse(marks, items, slot_marks=slot_marks, rest_as_fraction=pooled)
+            slot_marks = np.array([[x for _, x, _ in sorted(by_attempt[a])] for a in data.attempt_ids])
+            positions = np.full(marks.shape, -1)
+            for a in data.attempt_ids:
+                for k, (_, _, qid) in enumerate(sorted(by_attempt[a])):
+                    positions[row_of[a], col[qid]] = k
+    test = analyse(marks, items, slot_marks=slot_marks, positions=positions, rest_as_fraction=pooled)
     infos = {}
     for qid in qids:
         row = data.rows.get(qid)

@@ -120,23 +120,63 @@ def test_items_are_identified_across_versions(platform, trainer, exam_setup):  #
     assert stats.questions[QIDS[0]].stem.startswith("Edited")
 
 
-def test_random_selection_uses_slots_for_alpha(platform, trainer):  # noqa: ANN001
+# Six trainees each drawn two of the four items (first at position 0, second at position 1), and right (1) or
+# wrong (0) on each position.
+DRAWN = [(0, 1), (1, 2), (2, 3), (3, 0), (1, 3), (2, 0)]
+DRAWN_RIGHT = [(1, 1), (1, 0), (0, 0), (1, 1), (1, 0), (1, 1)]
+
+
+def _drawn_exam(platform, trainer) -> int:  # noqa: ANN001
     load_questions(platform, [make_question(q, key=0) for q in QIDS])
     cohort = make_cohort(platform, trainer)
     exam = make_exam(platform, cohort)
-    shown = [(0, 1), (1, 2), (2, 3), (0, 3), (1, 3), (0, 2)]
-    right = [(1, 1), (1, 0), (0, 0), (1, 1), (0, 1), (1, 1)]
-    for i, (pair, r) in enumerate(zip(shown, right)):
+    for i, (pair, r) in enumerate(zip(DRAWN, DRAWN_RIGHT)):
         uid = add_trainee(platform, cohort, f"r{i}@example.com")
         add_attempt(platform, uid, exam, {QIDS[pair[0]]: 0 if r[0] else 1, QIDS[pair[1]]: 0 if r[1] else 1})
+    return exam
+
+
+def test_random_selection_uses_slots_for_alpha(platform, trainer):  # noqa: ANN001
+    exam = _drawn_exam(platform, trainer)
     with platform.transaction() as s:
         stats = item_analysis.exam_item_statistics(s, trainer, exam)
+    right = DRAWN_RIGHT
     assert [i.attempts for i in stats.items] == [3, 3, 3, 3]
     assert stats.test.alpha_basis == "slots"
     slots = [list(map(float, r)) for r in right]
     totals = [sum(r) for r in slots]
     alpha = 2 * (1 - (st.variance([r[0] for r in slots]) + st.variance([r[1] for r in slots])) / st.variance(totals))
     assert stats.test.alpha == pytest.approx(alpha)
+
+
+def test_random_selection_weights_are_shares_of_one_attempt(platform, trainer):  # noqa: ANN001
+    exam = _drawn_exam(platform, trainer)
+    with platform.transaction() as s:
+        stats = item_analysis.exam_item_statistics(s, trainer, exam)
+    # every attempt has 2 one-mark items: each item is half of a test, whatever the size of the bank
+    assert stats.test.max_total == 2.0
+    assert [i.intended_weight for i in stats.items] == pytest.approx([0.5] * 4)
+    # effective weights per position, computed here in plain Python; an item gets the mean over the attempts
+    # that showed it of the weight of the position it held
+    slots = [[float(v) for v in r] for r in DRAWN_RIGHT]
+    totals = [sum(r) for r in slots]
+
+    def cov(a: list[float], b: list[float]) -> float:
+        ma, mb = sum(a) / len(a), sum(b) / len(b)
+        return sum((x - ma) * (y - mb) for x, y in zip(a, b)) / (len(a) - 1)
+
+    roots = [math.sqrt(cov([r[k] for r in slots], totals)) for k in range(2)]
+    w = [r / sum(roots) for r in roots]
+    held = {j: [k for pair in DRAWN for k, item in enumerate(pair) if item == j] for j in range(4)}
+    expected = [sum(w[k] for k in held[j]) / len(held[j]) for j in range(4)]
+    assert [i.effective_weight for i in stats.items] == pytest.approx(expected)
+    # by hand: position 0 = 1,1,0,1,1,1 (mean 5/6) and position 1 = 1,0,0,1,0,1 (mean 1/2) against totals
+    # 2,1,0,2,1,2 (mean 4/3): C_0 = (2 - 1 + 20 + 2 - 1 + 2)/18/5 = 4/15, C_1 = (2 + 1 + 4 + 2 + 1 + 2)/6/5 = 2/5;
+    # sqrt(4/15) : sqrt(6/15) = 2 : sqrt(6). Items 0 and 3 held positions 0, 1, 1; items 1 and 2 held 1, 0, 0.
+    w0, w1 = 2 / (2 + math.sqrt(6)), math.sqrt(6) / (2 + math.sqrt(6))
+    assert w == pytest.approx([w0, w1])
+    by_hand = [(w0 + 2 * w1) / 3, (w1 + 2 * w0) / 3, (w1 + 2 * w0) / 3, (w0 + 2 * w1) / 3]
+    assert [i.effective_weight for i in stats.items] == pytest.approx(by_hand)
 
 
 def test_json_shape(platform, trainer, exam_setup):  # noqa: ANN001

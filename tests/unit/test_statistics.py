@@ -245,3 +245,74 @@ def test_to_dict_is_json_safe(result):
     d = result.to_dict()
     json.dumps(d, allow_nan=False)
     assert set(d["items"][0]) >= {"facility", "sd", "discrimination", "discriminative_efficiency", "flags"}
+
+
+# -- weights when attempts were shown different items (random selection from a blueprint) ------------------------
+
+NAN = float("nan")
+# Four attempts of a two-position test drawn from four items a, b, c, d (a is worth 2 marks, the others 1):
+#   attempt 1: a = 2 (position 0), b = 0 (position 1)
+#   attempt 2: c = 1 (position 0), b = 1 (position 1)
+#   attempt 3: b = 0 (position 0), d = 0 (position 1)
+#   attempt 4: c = 1 (position 0), d = 1 (position 1)
+DRAWN_MARKS = [[2, 0, NAN, NAN], [NAN, 1, 1, NAN], [NAN, 0, NAN, 0], [NAN, NAN, 1, 1]]
+DRAWN_SLOTS = [[2, 0], [1, 1], [0, 0], [1, 1]]
+DRAWN_POSITIONS = [[0, 1, -1, -1], [-1, 1, 0, -1], [-1, 0, -1, 1], [-1, -1, 0, 1]]
+DRAWN_ITEMS = [ItemInput("a", 2.0), ItemInput("b", 1.0), ItemInput("c", 1.0), ItemInput("d", 1.0)]
+
+
+def test_weights_of_a_test_drawn_at_random_are_shares_of_one_attempt():
+    res = analyse(DRAWN_MARKS, DRAWN_ITEMS, slot_marks=DRAWN_SLOTS, positions=DRAWN_POSITIONS)
+    # Intended weight: the item's maximum over the test's maximum, the mean of the attempts' maxima
+    # (3, 2, 2, 2 -> 9/4): a = 2 / (9/4) = 8/9, the others 1 / (9/4) = 4/9 (not 2/5 and 1/5, which would
+    # share the weight over all four items as if one attempt had shown them all).
+    assert res.max_total == pytest.approx(9 / 4)
+    assert [i.intended_weight for i in res.items] == pytest.approx([8 / 9, 4 / 9, 4 / 9, 4 / 9])
+    # Effective weight by position, by hand. Totals T = 2, 2, 0, 2 (mean 3/2).
+    # Position 0 = 2, 1, 0, 1 (mean 1): C = (1 * 1/2 + 0 + (-1)(-3/2) + 0) / 3 = 2/3.
+    # Position 1 = 0, 1, 0, 1 (mean 1/2): C = (-1/4 + 1/4 + 3/4 + 1/4) / 3 = 1/3.
+    # Weights sqrt(2/3) : sqrt(1/3) over their sum -> position 0: 2 - sqrt(2), position 1: sqrt(2) - 1.
+    w0, w1 = 2 - math.sqrt(2), math.sqrt(2) - 1
+    # Each item gets the mean weight of the positions it held: a held 0; b held 1, 1 and 0; c 0, 0; d 1, 1.
+    expected = [w0, (w1 + w1 + w0) / 3, w0, w1]
+    assert [i.effective_weight for i in res.items] == pytest.approx(expected)
+    assert expected[1] == pytest.approx(math.sqrt(2) / 3)
+    # the positions' weights add up to 1 in every attempt, as Moodle's do over the slots of the quiz
+    assert w0 + w1 == pytest.approx(1.0)
+    assert res.alpha_basis == "slots"
+
+
+def test_effective_weight_of_a_drawn_test_needs_the_positions():
+    res = analyse(DRAWN_MARKS, DRAWN_ITEMS, slot_marks=DRAWN_SLOTS)
+    assert all(i.effective_weight is None for i in res.items)
+    assert [i.intended_weight for i in res.items] == pytest.approx([8 / 9, 4 / 9, 4 / 9, 4 / 9])
+    with pytest.raises(ValueError):
+        analyse(DRAWN_MARKS, DRAWN_ITEMS, slot_marks=DRAWN_SLOTS, positions=[[0, 1]] * 4)
+
+
+def test_a_position_with_a_negative_covariance_counts_no_effective_weight():
+    # Position 1 runs against the total, so Moodle leaves its weight empty and position 0 carries it all.
+    # a = 2, 2, -, 0 (always at position 0); b = 0, -, 0, 0 (positions 1, 0, 1); c = -, 0, 1, - (position 1).
+    marks = [[2, 0, NAN], [2, NAN, 0], [NAN, 0, 1], [0, 0, NAN]]
+    slots = [[2, 0], [2, 0], [0, 1], [0, 0]]
+    positions = [[0, 1, -1], [0, -1, 1], [-1, 0, 1], [0, 1, -1]]
+    # by hand: T = 2, 2, 1, 0 (mean 5/4); position 1 = 0, 0, 1, 0 (mean 1/4):
+    # C = (-1/4)(3/4) + (-1/4)(3/4) + (3/4)(-1/4) + (-1/4)(-5/4) = -1/4 (over 3): negative
+    totals = [float(sum(r)) for r in slots]
+    assert _cov(_col(1, slots), totals) == pytest.approx(-1 / 12)
+    assert _cov(_col(0, slots), totals) > 0
+    res = analyse(marks, _items(3, max_mark=2.0), slot_marks=slots, positions=positions)
+    # a: always the position of weight 1; b: 0, 1, 0 -> 1/3; c: only the empty position -> empty
+    assert [i.effective_weight for i in res.items[:2]] == pytest.approx([1.0, 1 / 3])
+    assert res.items[2].effective_weight is None
+
+
+def test_complete_matrix_weights_do_not_depend_on_the_positions():
+    # everyone saw every item (in a shuffled order): weights per item, exactly as without positions
+    order = [[0, 1, 2, 3], [3, 2, 1, 0], [1, 0, 3, 2], [2, 3, 0, 1], [0, 2, 1, 3], [3, 1, 2, 0]]
+    slots = [[row[order[a].index(k)] for k in range(4)] for a, row in enumerate(MARKS)]
+    plain = analyse(MARKS, _items())
+    with_slots = analyse(MARKS, _items(), slot_marks=slots, positions=order)
+    assert [i.intended_weight for i in with_slots.items] == [i.intended_weight for i in plain.items]
+    assert [i.effective_weight for i in with_slots.items] == [i.effective_weight for i in plain.items]
+    assert with_slots.alpha == plain.alpha and with_slots.alpha_basis == "items"
