@@ -6,10 +6,14 @@ Mapping (``/work/shared/REFERENCE.md`` section 3):
 GIFT                                   here
 =====================================  ===============================================================
 ``{=right ~wrong ~wrong}``             ``single`` (one ``=``; a ``~%50%`` partial-credit option is refused)
-``{~%50%a ~%50%b ~%-100%c}``           ``multiple``: the options with a positive weight are the key; they must
-                                       weigh the same. Penalties of -100/W each map to ``partial``, -100 each to
-                                       ``all_or_nothing`` (with a warning when Moodle would have given partial
-                                       credit), no penalty to ``partial`` with a warning
+``{~%50%a ~%50%b ~%-50%c ~%-50%d}``    ``multiple``: the options with a positive weight are the key; they must
+                                       weigh the same (+100/R each). Accepted only when Moodle's score (the
+                                       chosen weights added, kept in 0..100%) equals ours for *every* possible
+                                       answer: -100/W per wrong option is ``partial``; one right option and -100
+                                       per wrong one is ``all_or_nothing``. A ``// scoring:`` line must agree
+                                       with the weights, except the form our exporter writes for
+                                       all-or-nothing with several right options, which Moodle cannot express:
+                                       ``// scoring: all_or_nothing``, +100/R per right option, -100 per wrong one
 ``{T}`` ``{FALSE#if wrong#if right}``  ``true_false``
 ``{#7:1}`` ``{#5..9}`` ``{#=7:1#fb}``  ``numeric`` (key and tolerance; a range becomes its middle +/- half)
 ``{=7 =7.0}``                          short answer whose accepted answers are one number: ``numeric``, exact
@@ -21,8 +25,10 @@ GIFT                                   here
 =====================================  ===============================================================
 
 Refused, with the line number: matching (``->``), essay (``{}``), descriptions (no answer block), short
-answers with text answers, several ``=`` in a multiple choice, unequal weights on right options, partial
-numeric answers. One refused question means the caller imports nothing (see services/bank_admin.py).
+answers with text answers, several ``=`` in a multiple choice, unequal weights on right options, multiple
+response weights that Moodle would score differently from us for some answer (say +50% per right option and
+0% per wrong one: picking both right options and a wrong one earns 100% in Moodle, 50% here), partial numeric
+answers. One refused question means the caller imports nothing (see services/bank_admin.py).
 
 What GIFT cannot hold travels in comment lines, which Moodle ignores, just above the question::
 
@@ -52,7 +58,17 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-from quiz.domain.bank import ID_PATTERN, LETTERS, CaseInfo, ItemError, Question, SourceRef, question_from_authoring
+from quiz.domain.bank import (
+    ID_PATTERN,
+    LETTERS,
+    CaseInfo,
+    ItemError,
+    Option,
+    Question,
+    SourceRef,
+    question_from_authoring,
+)
+from quiz.domain.scoring import score_fraction
 
 PLACEHOLDER_RIGHT = "Right."
 PLACEHOLDER_WRONG = "Not the best answer."
@@ -391,7 +407,7 @@ def _answers_to_fields(text: str, base: int, fmt: str | None, meta: dict[str, tu
         raise _Refused("cannot tell the question type from this answer block", base)
     if "~" not in stripped:
         return _short_answer(answers, warnings)
-    return _choice(answers, fmt, meta, warnings)
+    return _choice(answers, fmt, meta)
 
 
 def _options(answers, fmt: str | None) -> tuple[list[dict[str, str]], bool]:  # noqa: ANN001
@@ -409,7 +425,7 @@ def _options(answers, fmt: str | None) -> tuple[list[dict[str, str]], bool]:  # 
     return options, missing
 
 
-def _choice(answers, fmt: str | None, meta: dict[str, tuple[int, str]], warnings: list[str]) -> dict[str, Any]:  # noqa: ANN001
+def _choice(answers, fmt: str | None, meta: dict[str, tuple[int, str]]) -> dict[str, Any]:  # noqa: ANN001
     if len(answers) > len(LETTERS):
         raise _Refused(f"{len(answers)} answers: at most {len(LETTERS)} are allowed", answers[0][4])
     options, missing = _options(answers, fmt)
@@ -430,35 +446,93 @@ def _choice(answers, fmt: str | None, meta: dict[str, tuple[int, str]], warnings
         return {"type": "single", "options": options, "key": LETTERS[i], "_placeholders": placeholders}
     # multiple response, weighted
     right = [i for i, a in enumerate(answers) if (a[1] or 0) > 0]
-    wrong = [i for i in range(len(answers)) if i not in right]
     if not right:
         raise _Refused("no right answer: mark it with '=' or give the right options a positive %weight%",
                        answers[0][4])
-    r, w = len(right), len(wrong)
+    r = len(right)
     for i in right:
         if abs(answers[i][1] - 100.0 / r) > 0.01:
             weights = ", ".join(f"{answers[j][1]:g}%" for j in right)
             raise _Refused(f"the right options weigh {weights}: here every right option of a multiple-response "
                            f"item weighs the same ({100 / r:.5g}% each)", answers[i][4])
-    penalties = {round(answers[i][1] or 0.0, 3) for i in wrong}
+    declared = None
     if "scoring" in meta:
-        scoring = meta["scoring"][1]
-    elif not wrong or penalties == {round(-100.0 / w, 3)}:
-        scoring = "partial"
-    elif penalties == {-100.0}:
-        scoring = "all_or_nothing"
-        warnings.append("wrong options cost 100%: imported as all-or-nothing (Moodle would give partial credit "
-                        "for picking only some right options)")
-    elif penalties == {0.0}:
-        scoring = "partial"
-        warnings.append(f"wrong options carried no penalty: imported with partial scoring, where each wrong pick "
-                        f"costs 1/{w} of the points")
-    else:
-        raise _Refused("the wrong options carry different penalties ("
-                       + ", ".join(f"{answers[i][1] or 0:g}%" for i in wrong)
-                       + "): here each wrong pick costs the same", answers[wrong[0]][4])
+        meta_line, declared = meta["scoring"]
+        if declared not in ("partial", "all_or_nothing"):
+            raise _Refused(f"unknown scoring {declared!r}: write '// scoring: partial' or "
+                           "'// scoring: all_or_nothing'", line=meta_line)
+    scoring = _multiple_scoring(answers, right, declared)
     return {"type": "multiple", "options": options, "key": [LETTERS[i] for i in right], "scoring": scoring,
             "_placeholders": placeholders}
+
+
+_SAME = 1e-4  # scores (0..1) this close are the same: GIFT weights are written with a few decimals
+
+
+def _multiple_scoring(answers, right: list[int], declared: str | None) -> str:  # noqa: ANN001
+    """The rule (partial or all_or_nothing) under which we score every answer as Moodle scores these weights.
+
+    ``declared`` is the rule of a ``// scoring:`` line (it must agree). The one exception is all-or-nothing
+    with several right options, which Moodle cannot express: accepted in the form our exporter writes (declared,
+    and -100% on each wrong option). Anything else is refused with an answer that would score differently.
+    """
+    weights = [(a[1] or 0.0) / 100.0 for a in answers]
+    wrong = [i for i in range(len(answers)) if i not in right]
+    rules = [declared] if declared else ["partial", "all_or_nothing"]
+    differences = {rule: _first_difference(weights, right, rule) for rule in rules}
+    for rule in rules:
+        if differences[rule] is None:
+            return rule
+    if declared == "all_or_nothing" and all(weights[i] <= -1.0 + _SAME for i in wrong):
+        return declared
+    # Refused: say where the scores part, how to write it, and point at the first wrong option that does not fit.
+    r, w = len(right), len(wrong)
+    penalty = -1.0 if rules[0] == "all_or_nothing" else -1.0 / w if w else 0.0
+    offset = next((answers[i][4] for i in wrong if abs(weights[i] - penalty) > _SAME), answers[0][4])
+    partial_how = (f"for partial scoring weigh each right option {_weight(100.0 / r)}% and each wrong option "
+                   f"{_weight(-100.0 / w)}%" if w else "for partial scoring weigh each option "
+                   f"{_weight(100.0 / r)}%")
+    aon_how = "for all or nothing put a '// scoring: all_or_nothing' line above the question and weigh each " \
+              "wrong option -100%"
+    if declared:
+        how = partial_how if declared == "partial" else aon_how.replace(
+            "put a '// scoring: all_or_nothing' line above the question and ", "")
+        raise _Refused(f"the '// scoring: {declared}' line does not match the weights: "
+                       f"{_difference_text(differences[declared])}. {how[0].upper()}{how[1:]}.", offset)
+    raise _Refused("Moodle would score this item differently from both our rules: with partial scoring (each right "
+                   f"pick earns 1/{r}, each wrong pick costs 1/{max(w, 1)}), "
+                   f"{_difference_text(differences['partial'])}; with all or nothing, "
+                   f"{_difference_text(differences['all_or_nothing'])}. "
+                   f"{partial_how[0].upper()}{partial_how[1:]}; {aon_how}.", offset)
+
+
+def _first_difference(weights: list[float], right: list[int], rule: str) -> tuple[list[int], float, float] | None:
+    """An answer (the fewest options first) whose Moodle score differs from ours under ``rule``, or None.
+
+    Moodle adds the chosen options' weights and keeps the sum in 0..1. For k right and m wrong picks the sums
+    lie between those of the k + m lowest and of the k + m highest weights, and our score depends only on k and
+    m, so comparing those two answers for every k and m compares every answer.
+    """
+    wrong = [i for i in range(len(weights)) if i not in right]
+    question = Question.model_construct(type="multiple", key=sorted(right), scoring=rule,
+                                        options=[Option.model_construct(text=str(i)) for i in range(len(weights))])
+    r_low, r_high = sorted(right, key=lambda i: (weights[i], i)), sorted(right, key=lambda i: (-weights[i], i))
+    w_low, w_high = sorted(wrong, key=lambda i: (weights[i], i)), sorted(wrong, key=lambda i: (-weights[i], i))
+    for size in range(1, len(weights) + 1):
+        for k in range(max(0, size - len(wrong)), min(len(right), size) + 1):
+            for picked in (r_low[:k] + w_low[:size - k], r_high[:k] + w_high[:size - k]):
+                moodle = min(1.0, max(0.0, sum(weights[i] for i in picked)))
+                ours = score_fraction(question, sorted(picked))
+                if abs(moodle - ours) > _SAME:
+                    return sorted(picked), moodle, ours
+    return None
+
+
+def _difference_text(difference: tuple[list[int], float, float] | None) -> str:
+    picked, moodle, ours = difference or ([], 0.0, 0.0)
+    names = [LETTERS[i] for i in picked]
+    listed = names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
+    return f"picking {listed} earns {moodle * 100:.4g}% in Moodle but {ours * 100:.4g}% here"
 
 
 def _short_answer(answers, warnings: list[str]) -> dict[str, Any]:  # noqa: ANN001

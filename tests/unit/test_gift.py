@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import itertools
+
 import pytest
 
 from quiz.adapters.bank_files import BankInvalid, load_bank
@@ -15,6 +17,7 @@ from quiz.adapters.gift import (
 )
 from quiz.core.config import PROJECT_ROOT
 from quiz.domain.bank import CaseInfo, Option, SourceRef
+from quiz.domain.scoring import score_fraction
 from tests.factories import make_bank, make_question
 
 SOURCE = SourceRef(id="clinic-faq-article", section="Aftercare")
@@ -119,7 +122,7 @@ $CATEGORY: $course$/top/Default for Meso/Aftercare
   ####Both protect the treated skin.
 }
 
-::aftercare-103::Pick the right ones {~%50%a#y ~%50%b#y ~%-100%c#n ~%-100%d#n ####x}
+::aftercare-103::Pick the right ones {~%100%a#y ~%-100%b#n ~%-100%c#n ~%-100%d#n ####x}
 
 ::aftercare-104::Sun protection is needed after treatment.{TRUE#Wrong: it is needed.#Right: it is.####Yes.}
 
@@ -148,8 +151,8 @@ def test_moodle_forms_map_to_our_types():
     q = items["aftercare-102"].question
     assert (q.type, q.key, q.scoring, q.difficulty) == ("multiple", [0, 1], "partial", "hard")
     q = items["aftercare-103"].question
-    assert (q.type, q.key, q.scoring) == ("multiple", [0, 1], "all_or_nothing")
-    assert any("all-or-nothing" in w for w in items["aftercare-103"].warnings)
+    assert (q.type, q.key, q.scoring) == ("multiple", [0], "all_or_nothing")
+    assert items["aftercare-103"].warnings == []  # Moodle scores it exactly as all or nothing does
     q = items["aftercare-104"].question
     assert q.type == "true_false" and q.key is True
     assert q.options[0].feedback == "Right: it is." and q.options[1].feedback == "Wrong: it is needed."
@@ -253,3 +256,89 @@ def test_item_rules_are_reported_with_the_line():
 def test_generated_ids_are_stable():
     assert generated_id("aftercare", "What  now?") == generated_id("aftercare", "what now?")
     assert generated_id("aftercare", "What now?") != generated_id("aftercare", "What next?")
+
+
+# -- multiple response: only weights that Moodle scores exactly as we do ----------------------------------------
+
+def _moodle_fraction(weights: list[float], picked: tuple[int, ...]) -> float:
+    """Moodle's multiple-answer grading, written out here: the chosen options' weights added, kept in 0..100%."""
+    return min(1.0, max(0.0, sum(weights[i] for i in picked) / 100))
+
+
+def _every_answer(n: int):  # noqa: ANN202
+    return itertools.chain.from_iterable(itertools.combinations(range(n), k) for k in range(1, n + 1))
+
+
+# id -> (answer block, the weights in it, the rule we expect)
+EQUIVALENT = {
+    "aftercare-311": ("{~%50%a ~%50%b ~%-50%c ~%-50%d}", [50, 50, -50, -50], "partial"),
+    "aftercare-312": ("{~%100%a ~%-100%b ~%-100%c}", [100, -100, -100], "all_or_nothing"),
+    "aftercare-313": ("{~%50%a ~%50%b}", [50, 50], "partial"),
+    "aftercare-314": ("{~%50%a ~%50%b ~%-200%c}", [50, 50, -200], "partial"),
+    "aftercare-315": ("{~%33.33333%a ~%33.33333%b ~%33.33333%c ~%-100%d}", [100 / 3] * 3 + [-100], "partial"),
+    "aftercare-316": ("{~%-25%a ~%100%b ~%-25%c ~%-25%d ~%-25%e}", [-25, 100, -25, -25, -25], "partial"),
+}
+
+
+def test_multiple_response_weights_that_moodle_scores_as_we_do_are_imported():
+    text = "\n\n".join(f"::{qid}::Which ones? {block}" for qid, (block, _w, _s) in EQUIVALENT.items())
+    result = parse_gift(text, DEFAULTS)
+    assert result.problems == []
+    items = {i.question.id: i.question for i in result.questions}
+    for qid, (_block, weights, scoring) in EQUIVALENT.items():
+        q = items[qid]
+        assert q.scoring == scoring, qid
+        assert q.key == [i for i, w in enumerate(weights) if w > 0], qid
+        for picked in _every_answer(len(weights)):
+            assert score_fraction(q, list(picked)) == pytest.approx(_moodle_fraction(weights, picked), abs=1e-6), \
+                (qid, picked)
+
+
+REFUSED_MULTIPLE = """\
+$CATEGORY: aftercare
+
+::aftercare-301::Wrong options free {~%50%a ~%50%b ~%0%c ~d}
+
+::aftercare-302::Wrong options cost all {~%50%a ~%50%b ~%-100%c ~%-100%d}
+
+// scoring: partial
+::aftercare-303::Declared partial, wrong options free {~%50%a ~%50%b ~c}
+
+// scoring: all_or_nothing
+::aftercare-304::Declared all or nothing, partial weights {~%50%a ~%50%b ~%-50%c ~%-50%d}
+
+// scoring: most_of_it
+::aftercare-305::Unknown rule {~%50%a ~%50%b ~%-100%c}
+
+::aftercare-306::Uneven penalties {~%50%a ~%50%b
+  ~%-50%c
+  ~%-10%d}
+"""
+
+
+def test_multiple_response_weights_we_would_score_differently_are_refused_with_the_line():
+    result = parse_gift(REFUSED_MULTIPLE, DEFAULTS)
+    assert result.questions == [] and not result.ok
+    lines = {p.line: p.message for p in result.problems}
+    assert set(lines) == {3, 5, 8, 11, 13, 18}
+    # 2 right at +50% and free wrong options: A and C earn 50% in Moodle, 0% with our partial rule
+    assert "picking A and C earns 50% in Moodle but 0% here" in lines[3]
+    assert "-50%" in lines[3] and "// scoring: all_or_nothing" in lines[3]  # how to write it instead
+    # -100% penalties but two right options: Moodle gives half marks for one right pick, all or nothing none
+    assert "picking A earns 50% in Moodle but 0% here" in lines[5]
+    assert "'// scoring: partial'" in lines[8] and "in Moodle" in lines[8]
+    assert "'// scoring: all_or_nothing'" in lines[11] and "picking A earns 50% in Moodle but 0% here" in lines[11]
+    assert "most_of_it" in lines[13] and "partial" in lines[13]
+    assert "in Moodle" in lines[18]  # the line of the option whose weight does not fit (d, not c)
+
+
+def test_all_or_nothing_as_our_exporter_writes_it_is_imported_and_round_trips():
+    # Moodle has no all-or-nothing multiple response; our export says so on a '// scoring:' line and costs
+    # each wrong pick 100%. That explicit line is accepted; the same weights without it are not (above).
+    q = make_question("spacing-002", type="multiple", n_options=4, key=[1, 3], scoring="all_or_nothing")
+    text = dump_gift([q]).text
+    assert "// scoring: all_or_nothing" in text and "~%50%" in text and "~%-100%" in text
+    [item] = parse_gift(text, ImportDefaults(status="live")).questions
+    assert _same(q, item.question)
+    [refused] = parse_gift(text.replace("// scoring: all_or_nothing\n", "")).problems
+    assert "picking B earns 50% in Moodle but 0% here" in refused.message
