@@ -12,8 +12,10 @@ change from ``in_progress`` is a compare-and-set, so a second submit (another ta
 reads the result.
 
 Practice and review give immediate feedback: an answer is scored when it is given and cannot be changed
-afterwards. Practice answered wrongly, and exam items answered wrongly (after submission), go into the
-trainee's spaced-review schedule (:mod:`quiz.services.review`).
+afterwards. Because that feedback shows right answers, practice and review are closed while the trainee has an
+exam in progress (:func:`require_no_exam_in_progress`): they cannot be started, and an open one takes no
+answers, until the exam is submitted or its deadline has passed. Practice answered wrongly, and exam items
+answered wrongly (after submission), go into the trainee's spaced-review schedule (:mod:`quiz.services.review`).
 """
 
 from __future__ import annotations
@@ -50,8 +52,16 @@ MAX_PRACTICE_ITEMS = 50
 DEFAULT_REVIEW_OPTIONS = {"show_score": True, "show_answers": True, "show_explanations": True}
 
 
+EXAM_LOCK_MESSAGE = ("Finish or submit your exam first: practice and review are closed while an exam is in "
+                     "progress.")
+
+
 class DeadlinePassed(Conflict):
     """An answer arrived after the attempt's deadline."""
+
+
+class ExamInProgress(Conflict):
+    """Practice or review was asked for while the trainee has an exam in progress."""
 
 
 def now_utc() -> datetime:
@@ -301,12 +311,24 @@ def _lock_user(session: Session, user_id: int) -> None:
     session.execute(update(User).where(User.id == user_id).values(resume_page=User.resume_page))
 
 
+def require_no_exam_in_progress(session: Session, user_id: int, *, now: datetime | None = None) -> None:
+    """Refuse (:class:`ExamInProgress`) while the trainee has an exam attempt in progress: immediate feedback
+    would show right answers, perhaps to that exam's own questions. An exam past its deadline is finalised
+    first, so it no longer counts. Callers take the trainee's lock first (:func:`_lock_user`), so an exam
+    started at the same moment in another tab is seen."""
+    finalise_overdue(session, now=now, user_id=user_id)
+    running = session.scalar(select(Attempt.id).where(Attempt.user_id == user_id, Attempt.mode == "exam",
+                                                      Attempt.state == "in_progress").limit(1))
+    if running is not None:
+        raise ExamInProgress(EXAM_LOCK_MESSAGE)
+
+
 # -- starting ------------------------------------------------------------------------------------------------
 
 def start_practice(session: Session, actor: Actor, topics: list[str] | None, count: int, *,
                    now: datetime | None = None, topic_names: dict[str, str] | None = None) -> int:
     """A practice attempt of ``count`` live items from ``topics`` (all topics when empty), preferring the
-    items this trainee has seen least. Returns the attempt id."""
+    items this trainee has seen least. Returns the attempt id. Refused while an exam is in progress."""
     now = now or now_utc()
     try:
         count = int(count)
@@ -314,6 +336,8 @@ def start_practice(session: Session, actor: Actor, topics: list[str] | None, cou
         raise InvalidInput("Please choose how many questions you want.") from None
     if not 1 <= count <= MAX_PRACTICE_ITEMS:
         raise InvalidInput(f"Choose between 1 and {MAX_PRACTICE_ITEMS} questions.")
+    _lock_user(session, actor.id)
+    require_no_exam_in_progress(session, actor.id, now=now)
     topics = sorted(set(topics or []))
     pool = current_questions(session, topics=topics or None)
     if not pool:
@@ -381,8 +405,11 @@ def start_exam(session: Session, actor: Actor, exam_id: int, *, now: datetime | 
 
 def start_review_session(session: Session, actor: Actor, question_ids: list[str], *,
                          now: datetime | None = None) -> int:
-    """A review attempt over the given questions (see quiz.services.review.start_review)."""
+    """A review attempt over the given questions (see quiz.services.review.start_review). Refused while an
+    exam is in progress."""
     now = now or now_utc()
+    _lock_user(session, actor.id)
+    require_no_exam_in_progress(session, actor.id, now=now)
     if not question_ids:
         raise Conflict("Nothing is due for review right now.")
     pool = {c.question.id: c for c in current_questions(session, statuses=("live",))}
@@ -472,7 +499,7 @@ def save_answer(session: Session, actor: Actor, attempt_id: int, position: int, 
                 now: datetime | None = None) -> FeedbackView | None:
     """Save the answer to one item, now. Exams: the answer can be changed until submission and nothing is
     revealed (returns None). Practice and review: the answer is scored at once and the feedback returned;
-    it cannot be changed afterwards."""
+    it cannot be changed afterwards, and it is refused while the trainee has an exam in progress."""
     now = now or now_utc()
     attempt = _own(session, actor, attempt_id)
     if attempt.state != "in_progress":
@@ -480,13 +507,16 @@ def save_answer(session: Session, actor: Actor, attempt_id: int, position: int, 
     if attempt.deadline_at is not None and now >= attempt.deadline_at:
         raise DeadlinePassed("Time is up: this answer arrived after the deadline and was not saved. "
                              "Everything you answered before the deadline has been kept and submitted.")
+    immediate = attempt.mode in ("practice", "review")
+    if immediate:
+        _lock_user(session, actor.id)
+        require_no_exam_in_progress(session, actor.id, now=now)
     item = _item_at(attempt, position)
     q = to_question(item.question_version)
     try:
         canonical = normalise_answer(q, answer)
     except InvalidAnswer:
         raise InvalidInput("That answer does not fit this question; please choose again.") from None
-    immediate = attempt.mode in ("practice", "review")
     if immediate and is_empty(canonical):
         raise InvalidInput("Please choose an answer first.")
     resp = session.scalar(select(Response).where(Response.attempt_id == attempt.id,

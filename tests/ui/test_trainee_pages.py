@@ -163,6 +163,46 @@ def test_practice_without_a_choice_says_so(app_env, people):
     assert "Please choose an answer first." in texts(at)
 
 
+# -- practice and review are closed during an exam -----------------------------------------------------------
+
+EXAM_LOCK = "Finish or submit your exam first: practice and review are closed while an exam is in progress."
+
+
+@pytest.mark.parametrize("page,start_label", [("practice", "Start practising"), ("review", "Review 1 question(s) now")])
+def test_practice_and_review_pages_say_they_are_closed_during_an_exam(app_env, people, page, start_label):
+    trainee = people["trainee"]
+    exam = make_exam(app_env)
+    with app_env.transaction() as s:
+        review.schedule_wrong(s, trainee.id, ["spacing-001"])
+        attempts.start_practice(s, trainee, ["hygiene"], 1)  # open before the exam: not shown during it
+        attempts.start_exam(s, trainee, exam)
+    at = open_page(trainee, page)
+    no_trace(at)
+    body = texts(at)
+    assert EXAM_LOCK in body
+    labels = [b.label for b in at.button]
+    assert start_label not in labels and "Check my answer" not in [b.label for b in at.get("form_submit_button")]
+    assert not at.radio  # no question of the open practice is offered
+    button(at, "Back to my exam").click().run()
+    no_trace(at)
+    assert "Time left" in texts(at)
+
+
+def test_home_offers_no_practice_or_review_during_an_exam(app_env, people):
+    trainee = people["trainee"]
+    exam = make_exam(app_env)
+    with app_env.transaction() as s:
+        review.schedule_wrong(s, trainee.id, ["spacing-001"])
+        attempts.start_practice(s, trainee, ["hygiene"], 1)
+        attempts.start_exam(s, trainee, exam)
+    at = open_page(trainee, "home")
+    no_trace(at)
+    assert EXAM_LOCK in texts(at)
+    labels = [b.label for b in at.button]
+    assert "Resume the exam" in labels
+    assert not {"Review them now", "Continue practising", "Practise these topics", "Start practising"} & set(labels)
+
+
 # -- exam ----------------------------------------------------------------------------------------------------
 
 def test_exam_start_answer_flag_navigate_and_submit(app_env, people):

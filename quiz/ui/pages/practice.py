@@ -1,6 +1,7 @@
 """Practice: choose topics and how many questions; each answer is checked at once, with the feedback of the
 chosen option and the explanation. Answers are saved as they are checked; an unfinished practice is offered
-again next time. Practice counts towards progress, never towards certification."""
+again next time. Practice counts towards progress, never towards certification. While an exam is in progress
+practice (and spaced review) is closed: the page says so and offers the way back to the exam."""
 
 from __future__ import annotations
 
@@ -18,9 +19,25 @@ def topic_names() -> dict[str, str]:
     return progress.topic_names(runtime.get_platform().settings.bank_path)
 
 
+def exam_lock_notice(actor) -> bool:  # noqa: ANN001
+    """If the trainee has an exam in progress, say that practice and review are closed and offer the way back
+    to the exam; True when it did (the page shows nothing else)."""
+    exam_id = runtime.run(attempts.current_exam_attempt, actor)
+    if not exam_id:
+        return False
+    st.warning(attempts.EXAM_LOCK_MESSAGE, icon=":material/lock:")
+    if st.button("Back to my exam", type="primary", key="exam_lock_back"):
+        from quiz.ui.app import switch_to
+
+        switch_to("exams")
+    return True
+
+
 def render() -> None:
     actor = runtime.require_actor()
     st.title("Practice")
+    if exam_lock_notice(actor):
+        return
     running = runtime.run(attempts.in_progress, actor, "practice")
     if running is None:
         return

@@ -6,12 +6,14 @@ import streamlit as st
 
 from quiz.services import attempts, review
 from quiz.ui import runtime
-from quiz.ui.pages.practice import render_immediate
+from quiz.ui.pages.practice import exam_lock_notice, render_immediate
 
 
 def render() -> None:
     actor = runtime.require_actor()
     st.title("Spaced review")
+    if exam_lock_notice(actor):
+        return
     running = runtime.run(attempts.in_progress, actor, "review")
     if running is None:
         return

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from quiz.services import progress
+from quiz.services import attempts, progress
 from quiz.ui import runtime
 
 
@@ -22,6 +22,7 @@ def render() -> None:
         return
     names = progress.topic_names(runtime.get_platform().settings.bank_path)
     anything = False
+    exam_running = home.exam_in_progress is not None  # practice and review are closed until it is submitted
 
     if home.exam_in_progress is not None:
         anything = True
@@ -32,6 +33,7 @@ def render() -> None:
             if a.deadline_at is not None:
                 left = f" It ends at {a.deadline_at:%H:%M UTC} ({a.deadline_at:%d %b})."
             st.write(f"**{a.title}** is waiting for you; every answer you gave is saved.{left}")
+            st.caption(attempts.EXAM_LOCK_MESSAGE)
             if st.button("Resume the exam", type="primary", key="home_resume_exam"):
                 _go("exams")
 
@@ -40,7 +42,9 @@ def render() -> None:
         with st.container(border=True):
             st.subheader(":material/school: Practice in progress")
             st.write(f"{home.practice_in_progress.title}")
-            if st.button("Continue practising", key="home_continue_practice"):
+            if exam_running:
+                st.caption("You can continue it once your exam is submitted.")
+            elif st.button("Continue practising", key="home_continue_practice"):
                 _go("practice")
 
     if home.review.due_now:
@@ -48,7 +52,9 @@ def render() -> None:
         with st.container(border=True):
             st.subheader(":material/replay: Spaced review")
             st.write(f"**{home.review.due_now}** question(s) you missed before are due for review.")
-            if st.button("Review them now", key="home_review"):
+            if exam_running:
+                st.caption("You can review them once your exam is submitted.")
+            elif st.button("Review them now", key="home_review"):
                 _go("review")
 
     if home.exams_open and home.exam_in_progress is None:
@@ -65,7 +71,9 @@ def render() -> None:
             st.subheader(":material/trending_down: Your weakest topics")
             for t in home.weakest:
                 st.write(f"- {progress.topic_label(t.topic, names)}: {t.mastery:.0%} of {t.answered} answer(s)")
-            if st.button("Practise these topics", key="home_practise_weak"):
+            if exam_running:
+                st.caption("You can practise them once your exam is submitted.")
+            elif st.button("Practise these topics", key="home_practise_weak"):
                 from quiz.ui.pages.practice import PRESET_KEY
 
                 st.session_state[PRESET_KEY] = [t.topic for t in home.weakest]
