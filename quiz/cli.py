@@ -133,9 +133,10 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--port", type=int, help="port (default 8501, or QUIZ_PORT)")
     serve.add_argument("--address", help="address to listen on (default: all)")
     serve.set_defaults(func=cmd_serve)
-    test = sub.add_parser("test", help="run ruff and every test (extra arguments go to pytest)")
-    test.add_argument("pytest_args", nargs=argparse.REMAINDER)
-    test.set_defaults(func=cmd_test)
+    test = sub.add_parser("test", help="run ruff and every test (extra arguments go to pytest)",
+                          description="Run `ruff check .`, then pytest on two workers. Any other arguments go to "
+                                      "pytest, e.g. `python3 -m quiz test tests/unit -q` or `-m 'not e2e'`.")
+    test.set_defaults(func=cmd_test, pytest_args=[])
     _extend(parser, sub)
     return parser
 
@@ -151,7 +152,11 @@ def _extend(parser: argparse.ArgumentParser, sub) -> None:  # noqa: ANN001
 
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
-    args = parser.parse_args(argv)
+    args, extra = parser.parse_known_args(argv)
+    if extra and args.func is not cmd_test:
+        parser.error(f"unrecognized arguments: {' '.join(extra)}")
+    if args.func is cmd_test:
+        args.pytest_args = extra  # whatever pytest understands: paths, -q, -m "not e2e", -k ..., -n 4
     try:
         return int(args.func(args) or 0)
     except KeyboardInterrupt:

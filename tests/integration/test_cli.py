@@ -100,3 +100,20 @@ def test_usage_errors_exit_2(capsys: pytest.CaptureFixture) -> None:
         with pytest.raises(SystemExit) as e:
             main(cmd)
         assert e.value.code == 0
+
+
+def test_the_test_command_hands_every_other_argument_to_pytest(monkeypatch: pytest.MonkeyPatch) -> None:
+    import subprocess
+
+    calls: list[list[str]] = []
+    monkeypatch.setattr(subprocess, "call", lambda cmd, **kw: calls.append(cmd) or 0)
+    assert main(["test", "tests/unit", "-q", "-m", "not e2e", "-k", "scoring"]) == 0
+    lint, tests = calls
+    assert lint[-3:] == ["ruff", "check", "."]
+    assert tests[tests.index("pytest") + 1:] == ["-n", "2", "tests/unit", "-q", "-m", "not e2e", "-k", "scoring"]
+    calls.clear()
+    assert main(["test", "-n", "4"]) == 0
+    assert calls[1][calls[1].index("pytest") + 1:] == ["-n", "4"]
+    with pytest.raises(SystemExit) as e:
+        main(["init", "--bogus"])
+    assert e.value.code == 2
