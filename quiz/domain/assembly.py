@@ -3,14 +3,15 @@
 :func:`assemble` draws items for a :class:`Blueprint` (n items per topic, an optional difficulty mix) from
 live questions only, never repeating one, preferring those the trainee has seen least, and reproducibly from
 a seed. Case sets are drawn whole, their items kept together and in order; each of their items counts
-towards its own topic. :func:`option_order` shuffles the options an attempt shows.
+towards its own topic. :func:`pick_practice` picks the items of a practice the same way (case sets whole,
+least seen first). :func:`option_order` shuffles the options an attempt shows.
 """
 
 from __future__ import annotations
 
 import random
 from collections import Counter, defaultdict
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 
 from quiz.domain.bank import DIFFICULTIES, Question
@@ -144,6 +145,46 @@ def assemble(
         ]
         raise BlueprintError("the question bank cannot satisfy this blueprint: " + "; ".join(parts))
 
+    rng.shuffle(chosen)
+    return [q for u in chosen for q in u.items]
+
+
+def pick_practice(
+    questions: Sequence[Question],
+    count: int,
+    *,
+    seed: int,
+    topics: Collection[str] | None = None,
+    seen: Mapping[str, int] | None = None,
+) -> list[Question]:
+    """Pick at most ``count`` live questions for a practice on ``topics`` (every topic when empty), in the
+    order they will be shown, preferring those the trainee has seen least, reproducibly from ``seed``.
+
+    Works on units, as :func:`assemble` does: a stand-alone item, or a whole case set (every item live, kept
+    together and in its order). A case set is eligible only when each of its items is on a chosen topic, so a
+    practice never strays from the topics chosen. Units are ranked by how often their items were seen (the
+    mean for a case set), ties at random, and taken in that order as long as they fit: a case set that does
+    not fit in the room left is passed over for the next units (stand-alone items, or a smaller case set).
+    So the practice never has more than ``count`` items, and a case set is never cut. It has fewer only
+    when the eligible items run out, or when the room left is smaller than every case set still unused
+    (an empty list when even the first unit is too big, e.g. only a 4-item case set for 2 questions).
+    """
+    seen = seen or {}
+    rng = random.Random(seed)
+    wanted = set(topics or ())
+    units = [u for u in _units(questions, include_cases=True)
+             if not wanted or all(q.topic in wanted for q in u.items)]
+    for u in units:
+        u.priority = (sum(seen.get(q.id, 0) for q in u.items) / len(u.items), rng.random())
+    units.sort(key=lambda u: u.priority)
+    chosen: list[_Unit] = []
+    room = count
+    for u in units:
+        if room <= 0:
+            break
+        if len(u.items) <= room:
+            chosen.append(u)
+            room -= len(u.items)
     rng.shuffle(chosen)
     return [q for u in chosen for q in u.items]
 

@@ -20,7 +20,6 @@ answered wrongly (after submission), go into the trainee's spaced-review schedul
 
 from __future__ import annotations
 
-import random
 import secrets
 from collections import defaultdict
 from dataclasses import dataclass, field
@@ -32,7 +31,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from quiz.adapters.orm import Attempt, AttemptItem, Exam, Response, User
-from quiz.domain.assembly import Blueprint, BlueprintError, assemble, attempt_layout
+from quiz.domain.assembly import Blueprint, BlueprintError, assemble, attempt_layout, pick_practice
 from quiz.domain.bank import LETTERS, Question
 from quiz.domain.scoring import (
     InvalidAnswer,
@@ -327,8 +326,9 @@ def require_no_exam_in_progress(session: Session, user_id: int, *, now: datetime
 
 def start_practice(session: Session, actor: Actor, topics: list[str] | None, count: int, *,
                    now: datetime | None = None, topic_names: dict[str, str] | None = None) -> int:
-    """A practice attempt of ``count`` live items from ``topics`` (all topics when empty), preferring the
-    items this trainee has seen least. Returns the attempt id. Refused while an exam is in progress."""
+    """A practice attempt of at most ``count`` live items from ``topics`` (all topics when empty), preferring
+    the items this trainee has seen least; case sets come whole and in order, or not at all (see
+    :func:`quiz.domain.assembly.pick_practice`). Returns the attempt id. Refused while an exam is in progress."""
     now = now or now_utc()
     try:
         count = int(count)
@@ -339,22 +339,18 @@ def start_practice(session: Session, actor: Actor, topics: list[str] | None, cou
     _lock_user(session, actor.id)
     require_no_exam_in_progress(session, actor.id, now=now)
     topics = sorted(set(topics or []))
-    pool = current_questions(session, topics=topics or None)
-    if not pool:
+    pool = current_questions(session)  # every topic: a case set is served only when all of it is on topic
+    if not any(not topics or c.question.topic in topics for c in pool):
         raise InvalidInput("There are no questions on the chosen topics yet. Please choose other topics.")
     seed = secrets.randbelow(2**31 - 1)
-    rng = random.Random(seed)
-    seen = seen_counts(session, actor.id)
-    ranked = sorted(pool, key=lambda c: (seen.get(c.question.id, 0), rng.random()))[:count]
-    # Keep the items of a case set together and in their order.
-    ranked.sort(key=lambda c: (c.question.case.id if c.question.case else c.question.id,
-                               c.question.case.position if c.question.case else 0))
-    groups: dict[str, list] = defaultdict(list)
-    for c in ranked:
-        groups[c.question.case.id if c.question.case else c.question.id].append(c)
-    keys = list(groups)
-    rng.shuffle(keys)
-    picked = [(c.question, c.version_id) for k in keys for c in groups[k]]
+    chosen = pick_practice([c.question for c in pool], count, seed=seed, topics=topics,
+                           seen=seen_counts(session, actor.id))
+    if not chosen:
+        raise InvalidInput(f"The chosen topics have no questions that fit in a practice of {count}: their "
+                           "case studies come whole, with several questions each. Please choose more questions "
+                           "or other topics.")
+    by_id = {c.question.id: c for c in pool}
+    picked = [(q, by_id[q.id].version_id) for q in chosen]
     names = topic_names or {}
     attempt = Attempt(user_id=actor.id, mode="practice", seed=seed, started_at=now,
                       settings={"topics": topics, "topic_names": [names.get(t, t) for t in topics],

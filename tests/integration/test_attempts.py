@@ -10,7 +10,7 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import func, select
 
-from quiz.adapters.orm import Attempt, Certificate, Response, ReviewCard
+from quiz.adapters.orm import Attempt, Certificate, QuestionRow, Response, ReviewCard
 from quiz.services import attempts
 from quiz.services.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from tests.conftest import make_user
@@ -94,10 +94,37 @@ def test_practice_refuses_bad_choices_with_a_readable_message(platform, trainee,
 def test_practice_prefers_items_seen_least(platform, trainee):
     first = call(platform, attempts.start_practice, trainee, ["hygiene"], 4, now=T0)
     seen = {i.question_id for i in call(platform, attempts.attempt_view, trainee, first, now=T0).items}
-    second = call(platform, attempts.start_practice, trainee, ["hygiene"], 3, now=T0)
+    second = call(platform, attempts.start_practice, trainee, ["hygiene"], 2, now=T0)
     again = {i.question_id for i in call(platform, attempts.attempt_view, trainee, second, now=T0).items}
-    # hygiene has 6 singles + 1 case item: 3 never-seen items exist, so none of the 4 seen ones comes back.
-    assert not (seen & again)
+    # hygiene has 6 stand-alone items (its case item belongs to a case set spanning other topics, which a
+    # hygiene-only practice does not serve): 2 are never seen, so none of the 4 seen ones comes back.
+    assert len(again) == 2 and not (seen & again)
+
+
+def test_practice_serves_case_sets_whole_and_in_order(platform, trainee):
+    """Many short practices (the least-seen preference soon favours the case set): never a lone case item."""
+    case = ["case-zoe-1", "case-zoe-2", "case-zoe-3"]
+    served = 0
+    for n in range(8):
+        aid = call(platform, attempts.start_practice, trainee, [], 5, now=T0 + timedelta(minutes=n))
+        ids = [i.question_id for i in call(platform, attempts.attempt_view, trainee, aid, now=T0).items]
+        assert len(ids) == 5
+        if any(i in case for i in ids):
+            start = ids.index(case[0])
+            assert ids[start:start + 3] == case, ids
+            served += 1
+        call(platform, attempts.submit, trainee, aid, now=T0 + timedelta(minutes=n))
+    assert served >= 1
+
+
+def test_practice_too_short_for_any_case_set_says_so(platform, trainee):
+    # Every stand-alone item is retired: only the 3-item case set is left, which does not fit in 2.
+    with platform.transaction() as s:
+        for row in s.scalars(select(QuestionRow)):
+            if not row.id.startswith("case-"):
+                row.status = "retired"
+    with pytest.raises(InvalidInput, match="case stud"):
+        call(platform, attempts.start_practice, trainee, [], 2, now=T0)
 
 
 def test_an_invalid_answer_is_refused_and_nothing_is_saved(platform, trainee):

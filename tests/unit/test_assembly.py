@@ -7,7 +7,15 @@ from collections import Counter
 
 import pytest
 
-from quiz.domain.assembly import Blueprint, BlueprintError, apportion, assemble, attempt_layout, option_order
+from quiz.domain.assembly import (
+    Blueprint,
+    BlueprintError,
+    apportion,
+    assemble,
+    attempt_layout,
+    option_order,
+    pick_practice,
+)
 from quiz.domain.bank import CaseInfo
 from tests.factories import make_bank, make_question
 
@@ -134,3 +142,71 @@ def test_attempt_layout_is_reproducible_from_the_seed():
     qs = assemble(BANK, Blueprint({"aftercare": 3, "spacing": 3}), seed=9)
     assert attempt_layout(qs, 123) == attempt_layout(qs, 123)
     assert attempt_layout(qs, 123) != attempt_layout(qs, 124)
+
+
+# -- practice: pick_practice ---------------------------------------------------------------------------------
+
+CASE = ["case-zoe-1", "case-zoe-2", "case-zoe-3"]  # on aftercare, spacing and hygiene, in this order
+SINGLES = [q for q in BANK if q.case is None]
+
+
+def assert_cases_whole(ids):
+    present = [i for i in ids if i in CASE]
+    if present:
+        start = ids.index(CASE[0])
+        assert ids[start:start + 3] == CASE, ids
+
+
+def test_practice_serves_case_sets_whole_together_and_in_order_or_not_at_all():
+    served_case = 0
+    for seed in range(200):
+        ids = [q.id for q in pick_practice(BANK, 5, seed=seed)]
+        assert len(ids) == len(set(ids)) == 5
+        assert_cases_whole(ids)
+        served_case += CASE[0] in ids
+    assert served_case > 10  # the case set is offered, not simply left out
+
+
+def test_practice_takes_a_preferred_case_set_when_it_fits():
+    seen = {q.id: 4 for q in SINGLES}  # the case set is the least seen
+    for seed in range(20):
+        ids = [q.id for q in pick_practice(BANK, 5, seed=seed, seen=seen)]
+        assert_cases_whole(ids)
+        assert CASE[0] in ids and len(ids) == 5
+
+
+def test_practice_prefers_stand_alone_items_to_a_case_set_that_does_not_fit():
+    seen = {q.id: 4 for q in SINGLES}  # the case set would be preferred, but 3 items do not fit in 2
+    for seed in range(20):
+        qs = pick_practice(BANK, 2, seed=seed, seen=seen)
+        assert len(qs) == 2 and all(q.case is None for q in qs)
+
+
+def test_practice_keeps_to_the_chosen_topics():
+    """A case set is offered only when every one of its items is on a chosen topic."""
+    seen = {q.id: 4 for q in SINGLES}
+    for seed in range(20):
+        qs = pick_practice(BANK, 6, seed=seed, topics=["spacing", "hygiene"], seen=seen)
+        assert {q.topic for q in qs} <= {"spacing", "hygiene"} and all(q.case is None for q in qs)
+        ids = [q.id for q in pick_practice(BANK, 6, seed=seed, topics=["aftercare", "spacing", "hygiene"],
+                                           seen=seen)]
+        assert CASE[0] in ids
+        assert_cases_whole(ids)
+
+
+def test_practice_prefers_least_seen_is_reproducible_and_draws_live_items_only():
+    seen = {f"spacing-{i:03d}": 3 for i in (1, 2, 3)}
+    for seed in range(10):
+        assert {q.id for q in pick_practice(BANK, 3, seed=seed, topics=["spacing"], seen=seen)} == {
+            "spacing-004", "spacing-005", "spacing-006"}
+    first = [q.id for q in pick_practice(BANK, 8, seed=11)]
+    assert [q.id for q in pick_practice(list(reversed(BANK)), 8, seed=11)] == first
+    bank = [make_question(f"spacing-{i:03d}", status=s) for i, s in enumerate(["live", "draft", "retired", "live"])]
+    assert {q.id for q in pick_practice(bank, 4, seed=1)} == {"spacing-000", "spacing-003"}
+
+
+def test_practice_never_exceeds_the_count_and_serves_what_there_is():
+    assert len(pick_practice(BANK, 10, seed=1, topics=["spacing"])) == 6  # 6 stand-alone spacing items
+    assert pick_practice([q for q in BANK if q.case], 2, seed=1) == []  # only a case set, too big for 2
+    for count in range(1, 22):
+        assert len(pick_practice(BANK, count, seed=count)) <= count
