@@ -8,7 +8,8 @@ type           answer                                                      empty
 single         index of the chosen option (int)                            ``None``
 multiple       indexes of the chosen options (list of int)                 ``None`` or ``[]``
 true_false     ``True`` or ``False``                                       ``None``
-ordering       option indexes in the order the trainee put them (list)     ``None``
+ordering       option indexes in the order the trainee put them (list);    ``None``
+               while being built, the steps placed so far (a prefix)
 numeric        a number                                                    ``None``
 =============  ==========================================================  =====================
 
@@ -20,6 +21,7 @@ Rules (the same text is in question_bank/README.md):
   floored at 0; picking every option therefore scores 0.
 * ordering, ``all_or_nothing``: full points only for the exact order; ``partial``: the share of the n-1
   neighbouring pairs of the right order that the answer keeps in the right relative order (adjacent).
+  An order that does not yet place every step (saved while the trainee builds it) scores 0.
 """
 
 from __future__ import annotations
@@ -50,6 +52,13 @@ def is_empty(answer: Any) -> bool:
     return answer is None or (isinstance(answer, (list, str)) and len(answer) == 0)
 
 
+def is_complete(q: Question, answer: Any) -> bool:
+    """Whether ``answer`` (canonical) is a whole answer: given, and for ordering, placing every step."""
+    if is_empty(answer):
+        return False
+    return q.type != "ordering" or len(answer) == len(q.options)
+
+
 def normalise_answer(q: Question, answer: Any) -> Any:
     """Check an answer's shape against the question and return it in canonical form (or raise)."""
     if is_empty(answer):
@@ -70,10 +79,11 @@ def normalise_answer(q: Question, answer: Any) -> Any:
             raise InvalidAnswer(f"not options of {q.id}: {answer!r}")
         return sorted(set(answer))
     if q.type == "ordering":
+        # Every step at most once; fewer than all of them is a partly built order (kept, scores 0).
         if (not isinstance(answer, (list, tuple))
-                or any(isinstance(a, bool) or not isinstance(a, int) for a in answer)
-                or sorted(answer) != list(range(n))):
-            raise InvalidAnswer(f"an ordering answer must place every option once: {answer!r}")
+                or any(isinstance(a, bool) or not isinstance(a, int) or not 0 <= a < n for a in answer)
+                or len(set(answer)) != len(answer)):
+            raise InvalidAnswer(f"an ordering answer places options of {q.id}, each at most once: {answer!r}")
         return list(answer)
     if q.type == "numeric":
         if isinstance(answer, bool):
@@ -107,6 +117,8 @@ def score_fraction(q: Question, answer: Any) -> float:
         return max(0.0, min(1.0, gain - loss))
     if q.type == "ordering":
         key = list(q.key)  # type: ignore[arg-type]
+        if len(answer) != len(key):  # not every step placed yet
+            return 0.0
         if q.scoring == "all_or_nothing" or len(key) < 2:
             return 1.0 if list(answer) == key else 0.0
         pos = {opt: i for i, opt in enumerate(answer)}

@@ -37,6 +37,7 @@ from quiz.domain.scoring import (
     InvalidAnswer,
     correct_answer,
     describe_answer,
+    is_complete,
     is_empty,
     normalise_answer,
     score_item,
@@ -106,7 +107,15 @@ class ItemView:
 
     @property
     def answered(self) -> bool:
-        return not is_empty(self.answer)
+        """Answered in full (an ordering item only once every step is placed)."""
+        if is_empty(self.answer):
+            return False
+        return self.type != "ordering" or len(self.answer) == len(self.options)
+
+    @property
+    def partly_answered(self) -> bool:
+        """An ordering item whose order is saved but does not yet place every step."""
+        return not is_empty(self.answer) and not self.answered
 
 
 @dataclass(frozen=True)
@@ -494,8 +503,9 @@ def list_attempts(session: Session, actor: Actor, user_id: int | None = None,
 def save_answer(session: Session, actor: Actor, attempt_id: int, position: int, answer: Any, *,
                 now: datetime | None = None) -> FeedbackView | None:
     """Save the answer to one item, now. Exams: the answer can be changed until submission and nothing is
-    revealed (returns None). Practice and review: the answer is scored at once and the feedback returned;
-    it cannot be changed afterwards, and it is refused while the trainee has an exam in progress."""
+    revealed (returns None); an ordering item's order is saved as it is built, step by step. Practice and
+    review: the answer (an ordering item's complete order) is scored at once and the feedback returned; it
+    cannot be changed afterwards, and it is refused while the trainee has an exam in progress."""
     now = now or now_utc()
     attempt = _own(session, actor, attempt_id)
     if attempt.state != "in_progress":
@@ -515,6 +525,8 @@ def save_answer(session: Session, actor: Actor, attempt_id: int, position: int, 
         raise InvalidInput("That answer does not fit this question; please choose again.") from None
     if immediate and is_empty(canonical):
         raise InvalidInput("Please choose an answer first.")
+    if immediate and not is_complete(q, canonical):  # checked once, so only a whole order
+        raise InvalidInput(f"Please place all {len(q.options)} steps in order first.")
     resp = session.scalar(select(Response).where(Response.attempt_id == attempt.id,
                                                  Response.question_version_id == item.question_version_id))
     if immediate and resp is not None and resp.score is not None:

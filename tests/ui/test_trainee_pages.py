@@ -341,3 +341,47 @@ def test_verify_page_checks_a_code_without_login(app_env, people, finished_exam)
     at.text_input(key="verify_code").input(code[:-1] + ("0" if code[-1] != "0" else "1"))
     button(at, "Check").click().run()
     assert "No certificate has this code" in texts(at)
+
+
+# -- ordering items in an exam -------------------------------------------------------------------------------
+
+@pytest.fixture
+def ordering_env(sqlite_platform: Platform, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Platform:
+    """One hygiene item only, an ordering item, so an exam on hygiene is that item."""
+    from quiz.domain.bank import Bank
+    from quiz.ui import runtime
+    from tests.factories import make_question
+
+    base = make_bank(per_topic=2, topics=("spacing", "hygiene"), with_case=False)
+    bank = Bank(topics=base.topics, sources=base.sources,
+                questions=[q for q in base.questions if q.topic == "spacing"]
+                + [make_question("hygiene-001", type="ordering", n_options=4, key=[2, 0, 3, 1])])
+    prepare_app(sqlite_platform, bank, tmp_path, monkeypatch)
+    yield sqlite_platform
+    runtime.get_platform.clear()
+
+
+def test_a_partly_built_order_is_saved_at_once_and_shown_again_after_a_reload(ordering_env):
+    with ordering_env.transaction() as s:
+        trainee = Actor.of(accounts.create_user(s, None, email="tia@example.com", name="Tia Trainee",
+                                                role="trainee", password="password123"))
+    make_exam(ordering_env, blueprint={"topics": {"hygiene": 1}})
+    at = open_page(trainee, "exams")
+    button(at, "Start Foundation certificate").click().run()
+    no_trace(at)
+    with ordering_env.sessions() as s:
+        aid = s.scalar(select(Attempt.id).where(Attempt.mode == "exam"))
+
+    at.multiselect[0].set_value([2]).run()  # the first step placed: saved already
+    at.multiselect[0].set_value([2, 0]).run()
+    no_trace(at)
+    assert "your order so far is saved (2 of 4 steps placed)" in texts(at)
+    with ordering_env.sessions() as s:
+        assert s.scalar(select(Response.answer).where(Response.attempt_id == aid)) == [2, 0]
+
+    again = open_page(trainee, "exams")  # a reload: a new session, the order rebuilt from the database
+    no_trace(again)
+    assert again.multiselect[0].value == [2, 0]
+    assert [b.label for b in again.button if b.key == f"nav_{aid}_0"] == ["1 …"]  # not counted as answered
+    button(again, "Submit the exam…").click().run()
+    assert "Order not finished: question(s) 1" in texts(again)

@@ -9,6 +9,7 @@ from quiz.domain.scoring import (
     ItemScore,
     correct_answer,
     describe_answer,
+    is_complete,
     normalise_answer,
     score_fraction,
     score_item,
@@ -87,10 +88,28 @@ def test_ordering_partial_counts_neighbouring_pairs(answer, frac):
     assert score_fraction(ORDER_PARTIAL, answer) == pytest.approx(frac)
 
 
-@pytest.mark.parametrize("bad", [[0, 1, 2], [0, 1, 2, 2], [0, 1, 2, 4], [True, False, 2, 3], [0.0, 1.0, 2.0, 3.0], 3])
-def test_ordering_must_place_every_option_once(bad):
+@pytest.mark.parametrize("bad", [[0, 1, 2, 2], [0, 0], [0, 1, 2, 4], [4], [-1, 0], [True, False, 2, 3],
+                                 [0.0, 1.0, 2.0, 3.0], [0, 1, 2, 3, 0], 3, "0123"])
+def test_ordering_refuses_repeated_or_unknown_steps(bad):
     with pytest.raises(InvalidAnswer):
         normalise_answer(ORDER_AON, bad)
+
+
+@pytest.mark.parametrize("q", [ORDER_AON, ORDER_PARTIAL])
+@pytest.mark.parametrize("partial", [[2], [2, 0], [2, 0, 3], [1, 3], (0, 1, 2)])
+def test_a_partly_built_order_is_kept_as_it_is_and_scores_zero(q, partial):
+    """Saved as the trainee builds it (a prefix of their final order); nothing is earned until every step
+    is placed, even when the steps placed so far are in the right order."""
+    assert normalise_answer(q, partial) == list(partial)
+    assert score_item(q, normalise_answer(q, partial)) == ItemScore(0.0, 1.0, False)
+    assert describe_answer(q, [2, 0]) == "C. hygiene-00{n} option 2 -> A. hygiene-00{n} option 0".format(
+        n=q.id[-1])
+
+
+def test_only_an_order_placing_every_step_is_complete():
+    assert not is_complete(ORDER_AON, None) and not is_complete(ORDER_AON, [2, 0, 3])
+    assert is_complete(ORDER_AON, [0, 2, 3, 1])  # complete, even though wrong
+    assert is_complete(SINGLE, 0) and is_complete(TF, False) and not is_complete(MULTI_AON, [])
 
 
 @pytest.mark.parametrize("answer,correct", [(7, True), (6.0, True), (8.0, True), ("7.5", True), (5.9, False),

@@ -1,9 +1,10 @@
 """Certification exams: the list of exams, and sitting one.
 
-Every answer and flag is saved to the database the moment it changes (on_change callbacks), so a refresh or
-a lost connection loses nothing; the page rebuilds the attempt from the database on each run. The countdown
-in the browser is only a display: the server checks the deadline on every save and finalises an overdue
-attempt when it is next looked at (the page also reruns itself when time is up).
+Every answer and flag is saved to the database the moment it changes (on_change callbacks), an ordering
+item's order too while it is being built, step by step, so a refresh or a lost connection loses nothing; the
+page rebuilds the attempt from the database on each run. The countdown in the browser is only a display: the
+server checks the deadline on every save and finalises an overdue attempt when it is next looked at (the page
+also reruns itself when time is up).
 """
 
 from __future__ import annotations
@@ -80,17 +81,27 @@ def _go_results(attempt_id: int | None) -> None:
 
 # -- sitting an exam -----------------------------------------------------------------------------------------
 
+def _widget_answer(item, key: str):  # noqa: ANN001, ANN202
+    """What the widget holds now; for an ordering item, the steps placed so far (saved as they are placed)."""
+    if item.type == "ordering":
+        return list(st.session_state.get(key) or []) or None
+    return read_answer(item, key)
+
+
 def _save(actor, aid: int, item, key: str) -> None:  # noqa: ANN001
+    answer = _widget_answer(item, key)
+
     def do(session):  # noqa: ANN001, ANN202
-        attempts.save_answer(session, actor, aid, item.position, read_answer(item, key))
+        attempts.save_answer(session, actor, aid, item.position, answer)
         return True
 
-    if item.type == "ordering" and read_answer(item, key) is None and st.session_state.get(key):
-        st.session_state["_exam_note"] = (f"Question {item.position + 1}: place all {len(item.options)} steps; "
-                                          "your order is saved once it is complete.")
+    if not runtime.run(do):
         return
-    if runtime.run(do):
-        st.toast(f"Answer to question {item.position + 1} saved", icon=":material/cloud_done:")
+    if item.type == "ordering" and answer and len(answer) < len(item.options):
+        st.session_state["_exam_note"] = (f"Question {item.position + 1}: your order so far is saved "
+                                          f"({len(answer)} of {len(item.options)} steps placed); it counts "
+                                          "once every step is placed.")
+    st.toast(f"Answer to question {item.position + 1} saved", icon=":material/cloud_done:")
 
 
 def _flag(actor, aid: int, position: int, key: str) -> None:  # noqa: ANN001
@@ -159,13 +170,14 @@ def _sit(actor, aid: int) -> None:  # noqa: ANN001
     if note:
         st.info(note)
 
-    # Question map: numbers, a tick when answered, a flag when flagged.
-    st.write("**Questions** (✓ answered, ⚑ flagged)")
+    # Question map: numbers, a tick when answered, an ellipsis for an order not finished, a flag when flagged.
+    st.write("**Questions** (✓ answered, … order not finished, ⚑ flagged)")
     per_row = 12
     for start in range(0, len(view.items), per_row):
         cols = st.columns(per_row)
         for col, it in zip(cols, view.items[start:start + per_row]):
-            label = f"{it.position + 1}{' ✓' if it.answered else ''}{' ⚑' if it.flagged else ''}"
+            mark = " ✓" if it.answered else (" …" if it.partly_answered else "")
+            label = f"{it.position + 1}{mark}{' ⚑' if it.flagged else ''}"
             col.button(label, key=f"nav_{aid}_{it.position}", type="primary" if it.position == pos else "secondary",
                        on_click=_goto, args=(actor, aid, it.position), width="stretch")
 
@@ -183,7 +195,8 @@ def _sit(actor, aid: int) -> None:  # noqa: ANN001
                         args=(actor, aid, pos + 1), width="stretch")
 
     st.divider()
-    unanswered = [i.position + 1 for i in view.items if not i.answered]
+    unanswered = [i.position + 1 for i in view.items if not i.answered and not i.partly_answered]
+    unfinished = [i.position + 1 for i in view.items if i.partly_answered]
     flagged = [p + 1 for p in view.flagged_positions]
     confirm_key = CONFIRM_KEY.format(aid)
     if not st.session_state.get(confirm_key):
@@ -195,9 +208,12 @@ def _sit(actor, aid: int) -> None:  # noqa: ANN001
         st.subheader("Submit your exam?")
         if unanswered:
             st.warning(f"Not answered yet: question(s) {', '.join(map(str, unanswered))}. They will score zero.")
+        if unfinished:
+            st.warning(f"Order not finished: question(s) {', '.join(map(str, unfinished))}. An order scores "
+                       "only once every step is placed.")
         if flagged:
             st.info(f"Flagged for another look: question(s) {', '.join(map(str, flagged))}.")
-        if not unanswered and not flagged:
+        if not unanswered and not unfinished and not flagged:
             st.write("Every question is answered.")
         st.write("After submitting you cannot change any answer.")
         yes, no = st.columns(2)
