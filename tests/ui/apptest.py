@@ -48,8 +48,12 @@ def texts(at: AppTest) -> str:
 
 
 def no_trace(at: AppTest) -> None:
+    """The page ran to the end: no exception, no trace, and not the app's own 'something went wrong' guard
+    (which catches a page's crash so that users never see a trace)."""
     assert not at.exception, [e.value for e in at.exception]
-    assert "Traceback" not in texts(at)
+    shown = texts(at)
+    assert "Traceback" not in shown
+    assert "Something went wrong on our side" not in shown, shown
 
 
 def button(at: AppTest, label: str):  # noqa: ANN201
