@@ -65,3 +65,9 @@ def wrong_answer(platform: Platform, attempt_id: int, position: int) -> Any:
         if q.type == "true_false":
             return not q.key
         raise AssertionError(f"no wrong answer helper for {q.type}")
+
+
+def call(platform: Platform, fn: Any, *args: Any, **kw: Any) -> Any:
+    """Run a service ``fn(session, *args, **kw)`` in its own transaction, as one page action does."""
+    with platform.transaction() as s:
+        return fn(s, *args, **kw)

@@ -17,6 +17,7 @@ from tests.conftest import make_user
 from tests.integration.attempt_helpers import (
     T0,
     add_override,
+    call,
     load_bank,
     make_cohort,
     make_exam,
@@ -37,12 +38,6 @@ def no_fuzz(monkeypatch):
     from quiz.services import review
 
     monkeypatch.setattr(review, "ENABLE_FUZZING", False)
-
-
-def call(platform, fn, *args, **kw):
-    """One service call in its own transaction (as a page does)."""
-    with platform.transaction() as s:
-        return fn(s, *args, **kw)
 
 
 # -- practice ------------------------------------------------------------------------------------------------

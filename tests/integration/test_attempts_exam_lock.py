@@ -11,7 +11,7 @@ from sqlalchemy import func, select
 from quiz.adapters.orm import Attempt, Response
 from quiz.services import attempts, review
 from quiz.services.errors import Conflict
-from tests.integration.attempt_helpers import T0, load_bank, make_exam, right_answer, wrong_answer
+from tests.integration.attempt_helpers import T0, call, load_bank, make_exam, right_answer, wrong_answer
 
 LOCKED = "Finish or submit your exam first: practice and review are closed while an exam is in progress."
 
@@ -21,10 +21,6 @@ def setup(platform, monkeypatch):
     monkeypatch.setattr(review, "ENABLE_FUZZING", False)
     load_bank(platform)
 
-
-def call(platform, fn, *args, **kw):
-    with platform.transaction() as s:
-        return fn(s, *args, **kw)
 
 
 def test_practice_cannot_be_started_during_an_exam(platform, trainee):

@@ -14,7 +14,7 @@ from quiz.services import attempts
 from quiz.services.bank_sync import sync_bank
 from quiz.services.errors import InvalidInput
 from tests.factories import make_bank, make_question
-from tests.integration.attempt_helpers import T0, make_exam
+from tests.integration.attempt_helpers import T0, call, make_exam
 
 ORDER_KEY = [2, 0, 3, 1]
 
@@ -27,10 +27,6 @@ def bank(platform):
         sync_bank(s, Bank(topics=base.topics, sources=base.sources,
                           questions=[*base.questions, ordering]))
 
-
-def call(platform, fn, *args, **kw):
-    with platform.transaction() as s:
-        return fn(s, *args, **kw)
 
 
 def ordering_position(platform, trainee, aid):

@@ -8,17 +8,13 @@ import pytest
 
 from quiz.adapters.orm import Certificate
 from quiz.services import attempts, certificates
-from tests.integration.attempt_helpers import T0, load_bank, make_exam, right_answer
+from tests.integration.attempt_helpers import T0, call, load_bank, make_exam, right_answer
 
 
 @pytest.fixture(autouse=True)
 def bank(platform):
     load_bank(platform)
 
-
-def call(platform, fn, *args, **kw):
-    with platform.transaction() as s:
-        return fn(s, *args, **kw)
 
 
 def sit(platform, trainee, exam, right: int) -> attempts.ResultsView:

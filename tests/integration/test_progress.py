@@ -12,17 +12,13 @@ from quiz.services.errors import AccountLocked, AuthError, PermissionDenied
 from tests.conftest import make_user
 from tests.integration.attempt_helpers import (
     T0,
+    call,
     load_bank,
     make_cohort,
     make_exam,
     right_answer,
     wrong_answer,
 )
-
-
-def call(platform, fn, *args, **kw):
-    with platform.transaction() as s:
-        return fn(s, *args, **kw)
 
 
 @pytest.fixture

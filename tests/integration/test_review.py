@@ -13,7 +13,7 @@ from quiz.adapters.orm import QuestionRow, ReviewCard
 from quiz.services import attempts, review
 from quiz.services.errors import Conflict
 from tests.conftest import make_user
-from tests.integration.attempt_helpers import T0, load_bank, right_answer, wrong_answer
+from tests.integration.attempt_helpers import T0, call, load_bank, right_answer, wrong_answer
 
 
 @pytest.fixture(autouse=True)
@@ -21,10 +21,6 @@ def setup(platform, monkeypatch):
     monkeypatch.setattr(review, "ENABLE_FUZZING", False)
     load_bank(platform)
 
-
-def call(platform, fn, *args, **kw):
-    with platform.transaction() as s:
-        return fn(s, *args, **kw)
 
 
 def card(platform, user_id, qid):

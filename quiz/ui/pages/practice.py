@@ -33,18 +33,26 @@ def exam_lock_notice(actor) -> bool:  # noqa: ANN001
     return True
 
 
-def render() -> None:
-    actor = runtime.require_actor()
-    st.title("Practice")
+def closed_or_running(actor, mode: str, finish_label: str) -> bool:  # noqa: ANN001
+    """Shared by practice and review: say so while an exam is in progress, or carry on with the session of
+    this mode the trainee already has open. True when the page has nothing more to show."""
     if exam_lock_notice(actor):
-        return
-    running = runtime.run(attempts.in_progress, actor, "practice")
+        return True
+    running = runtime.run(attempts.in_progress, actor, mode)
     if running is None:
-        return
+        return True
     if running:
         view = runtime.run(attempts.attempt_view, actor, running[0].id)
         if view is not None:
-            render_immediate(actor, view, finish_label="Finish this practice")
+            render_immediate(actor, view, finish_label=finish_label)
+        return True
+    return False
+
+
+def render() -> None:
+    actor = runtime.require_actor()
+    st.title("Practice")
+    if closed_or_running(actor, "practice", "Finish this practice"):
         return
     _start_form(actor)
 

@@ -4,23 +4,15 @@ from __future__ import annotations
 
 import streamlit as st
 
-from quiz.services import attempts, review
+from quiz.services import review
 from quiz.ui import runtime
-from quiz.ui.pages.practice import exam_lock_notice, render_immediate
+from quiz.ui.pages.practice import closed_or_running
 
 
 def render() -> None:
     actor = runtime.require_actor()
     st.title("Spaced review")
-    if exam_lock_notice(actor):
-        return
-    running = runtime.run(attempts.in_progress, actor, "review")
-    if running is None:
-        return
-    if running:
-        view = runtime.run(attempts.attempt_view, actor, running[0].id)
-        if view is not None:
-            render_immediate(actor, view, finish_label="Finish this review")
+    if closed_or_running(actor, "review", "Finish this review"):
         return
     done = st.session_state.pop("_review_done", None)
     if done:
