@@ -30,16 +30,23 @@ TEMPLATE = """<!doctype html>
   <div class="exam">{exam}</div>
   <p class="facts">with a score of {score} &middot; issued on {issued}</p>
   <p class="facts">Certificate code: <span class="code">{code}</span></p>
-  <p class="verify">Anyone can check this certificate: open the platform's <em>Verify a certificate</em> page
-  and enter the code above.</p>
+  <p class="verify">{verify}</p>
 </div></body></html>
 """
 
 
 def render_certificate_html(*, holder: str, exam: str, score_percent: float, issued_at: datetime, code: str,
+                            verify_url: str | None = None,
                             platform: str = "MesoCert · mesotherapy training and certification") -> str:
-    """The certificate page; every value is HTML-escaped (names come from users)."""
+    """The certificate page; every value is HTML-escaped (names come from users). ``verify_url`` is the
+    address that checks this certificate (the platform's verify page with the code filled in)."""
+    if verify_url:
+        link = escape(verify_url, quote=True)
+        verify = f'Anyone can check this certificate at <a href="{link}">{escape(verify_url)}</a>.'
+    else:
+        verify = ("Anyone can check this certificate: open the platform's <em>Verify a certificate</em> page and "
+                  "enter the code above.")
     return TEMPLATE.format(
         holder=escape(holder), exam=escape(exam), score=f"{score_percent:.0%}", code=escape(code),
-        issued=f"{issued_at:%d %B %Y}", platform=escape(platform),
+        issued=f"{issued_at:%d %B %Y}", platform=escape(platform), verify=verify,
     )

@@ -21,6 +21,8 @@ class Settings:
     setup_code: str | None = None
     # Signs certificate codes so a printed code can be verified; set it in production.
     secret_key: str = "dev-insecure-change-me"
+    # The address people use to reach the app (printed on certificates as the verification link).
+    public_url: str | None = None
     lockout_threshold: int = 5
     lockout_minutes: int = 15
 
@@ -47,6 +49,8 @@ def get_settings() -> Settings:
         kwargs["bank_path"] = Path(env["QUIZ_BANK_PATH"])
     if env.get("QUIZ_SETUP_CODE"):
         kwargs["setup_code"] = env["QUIZ_SETUP_CODE"]
+    if env.get("QUIZ_PUBLIC_URL"):
+        kwargs["public_url"] = env["QUIZ_PUBLIC_URL"]
     if env.get("QUIZ_SECRET_KEY"):
         kwargs["secret_key"] = env["QUIZ_SECRET_KEY"]
     return Settings(**kwargs)

@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from urllib.parse import urlencode
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -89,10 +90,19 @@ def certificate_for_attempt(session: Session, actor: Actor, attempt_id: int) -> 
     return _view(cert)
 
 
-def printable(view: CertificateView) -> str:
-    """The certificate as a printable HTML page."""
+def verify_url(base_url: str | None, code: str) -> str | None:
+    """The address that verifies ``code`` on the platform at ``base_url`` (e.g. https://meso.example.com)."""
+    if not base_url:
+        return None
+    return f"{base_url.rstrip('/')}/verify?{urlencode({'code': code})}"
+
+
+def printable(view: CertificateView, base_url: str | None = None) -> str:
+    """The certificate as a printable HTML page, with its verification link when the address is known
+    (QUIZ_PUBLIC_URL, or the address the trainee is using)."""
     return render_certificate_html(holder=view.holder, exam=view.exam, score_percent=view.score_percent,
-                                   issued_at=view.issued_at, code=view.code)
+                                   issued_at=view.issued_at, code=view.code,
+                                   verify_url=verify_url(get_settings().public_url or base_url, view.code))
 
 
 @dataclass(frozen=True)
