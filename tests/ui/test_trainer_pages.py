@@ -94,14 +94,31 @@ def test_exam_setup_refuses_an_impossible_blueprint_then_creates_the_exam(app_en
     assert exam.review_options["show_explanations"] is True
 
 
-def test_exam_setup_grants_a_trainee_an_extra_attempt(app_env, demo_trainer):
+def test_exam_setup_grants_extra_minutes_only_then_an_extra_attempt(app_env, demo_trainer):
     at = open_page(demo_trainer, "exam-setup")
     no_trace(at)
+    assert at.number_input(key="override_attempts").value == 0
+    assert at.number_input(key="override_minutes").value == 0
+    # minutes only: no extra attempt slips in with them
+    at.number_input(key="override_minutes").set_value(10)
     button(at, "Grant").click().run()
     no_trace(at)
-    assert "now has 1 extra attempt(s)" in texts(at)
+    assert "10 extra minutes per attempt on" in texts(at)
+    assert "0 extra attempts and 10 extra minutes per attempt" in texts(at)
     with app_env.sessions() as s:
-        assert s.scalar(select(ExamOverride.extra_attempts)) == 1
+        assert s.execute(select(ExamOverride.extra_attempts, ExamOverride.extra_minutes)).one() == (0, 10)
+    # then one attempt: the message says what was just granted and what they have in all
+    at.number_input(key="override_attempts").set_value(1)
+    button(at, "Grant").click().run()
+    no_trace(at)
+    assert "Granted" in texts(at) and "1 extra attempt on" in texts(at)
+    assert "1 extra attempt and 10 extra minutes per attempt" in texts(at)
+    with app_env.sessions() as s:
+        assert s.execute(select(ExamOverride.extra_attempts, ExamOverride.extra_minutes)).one() == (1, 10)
+    # nothing at all is refused
+    button(at, "Grant").click().run()
+    no_trace(at)
+    assert "Give at least one extra attempt or some extra minutes" in texts(at)
 
 
 def test_dashboard_shows_the_cohort_heatmap_trend_and_one_attempt_in_detail(app_env, demo_trainer):

@@ -169,6 +169,20 @@ def render() -> None:
         _overrides(actor, cohort, items, labels)
 
 
+def _plural(n: int, word: str) -> str:
+    return f"{n} {word}" + ("" if n == 1 else "s")
+
+
+def _granted_message(o: exams.OverrideInfo, attempts: int, minutes: int, exam_label: str) -> str:
+    """Exactly what this grant added, then what the trainee has in all on this exam."""
+    given = " and ".join(part for part in (
+        _plural(attempts, "extra attempt") if attempts else "",
+        _plural(minutes, "extra minute") + " per attempt" if minutes else "") if part)
+    return (f"Granted {o.name} {given} on '{exam_label}'. In all they now have "
+            f"{_plural(o.extra_attempts, 'extra attempt')} and {_plural(o.extra_minutes, 'extra minute')} "
+            "per attempt.")
+
+
 def _overrides(actor, cohort, items, labels) -> None:  # noqa: ANN001
     eid = st.selectbox("Exam", list(labels), format_func=labels.get, key="override_exam_pick")
     members = runtime.run(cohorts.list_members, actor, cohort.id) or []
@@ -179,14 +193,13 @@ def _overrides(actor, cohort, items, labels) -> None:  # noqa: ANN001
     with st.form("override_form", clear_on_submit=True):
         uid = st.selectbox("Trainee", list(people), format_func=people.get, key="override_who")
         c1, c2 = st.columns(2)
-        extra_attempts = c1.number_input("Extra attempts", 0, 20, 1, key="override_attempts")
+        extra_attempts = c1.number_input("Extra attempts", 0, 20, 0, key="override_attempts")
         extra_minutes = c2.number_input("Extra minutes per attempt", 0, 600, 0, key="override_minutes")
         if st.form_submit_button("Grant"):
             o = runtime.run(exams.grant_override, actor, eid, uid, extra_attempts=int(extra_attempts),
                             extra_minutes=int(extra_minutes))
             if o:
-                _done(f"{o.name} now has {o.extra_attempts} extra attempt(s) and {o.extra_minutes} extra minute(s) "
-                      f"on '{labels[eid]}'.")
+                _done(_granted_message(o, int(extra_attempts), int(extra_minutes), labels[eid]))
     granted = runtime.run(exams.list_overrides, actor, eid) or []
     if granted:
         st.dataframe([{"Trainee": o.name, "Email": o.email, "Extra attempts": o.extra_attempts,
