@@ -17,9 +17,22 @@ TYPE_HINTS = {
     "single": "Choose one answer.",
     "true_false": "True or false?",
     "multiple": "Choose every answer that applies.",
-    "ordering": "Click the steps in the order you would carry them out (all of them).",
+    "ordering": "Put the steps in order: choose step 1, then step 2, and so on until every step is placed.",
     "numeric": "Type a number.",
 }
+
+
+def plural(n: int, word: str, many: str | None = None) -> str:
+    """'1 question', '2 questions' ('many' for irregular plurals)."""
+    return f"{n:g} {word if n == 1 else (many or word + 's')}"
+
+
+def numbered(word: str, numbers: list[int]) -> str:
+    """'question 3', 'questions 1 and 3', 'questions 1, 2 and 5'."""
+    if len(numbers) == 1:
+        return f"{word} {numbers[0]}"
+    items = [str(n) for n in numbers]
+    return f"{word}s {', '.join(items[:-1])} and {items[-1]}"
 
 
 def show_question(item: ItemView, number: int, total: int) -> None:
@@ -53,24 +66,86 @@ def answer_input(item: ItemView, key: str, *, on_change: Callable[[], None] | No
         for v in values:
             st.checkbox(labels[v], value=v in chosen, key=f"{key}_{v}", **kw)
     elif item.type == "ordering":
-        st.multiselect("Your order (first step first)", values, default=list(answer or []),
-                       format_func=labels.get, key=key, placeholder="Click the first step", **kw)
+        _ordering_input(item, key, on_change=on_change, disabled=disabled)
     elif item.type == "numeric":
         st.number_input(f"Your answer{f' ({item.unit})' if item.unit else ''}",
                         value=float(answer) if answer is not None else None, step=1.0, format="%g",
                         key=key, **kw)
 
 
-def read_answer(item: ItemView, key: str) -> Any:
-    """The answer currently in the widget for ``item`` (None while nothing, or an incomplete order, is given)."""
+def read_answer(item: ItemView, key: str, *, partial: bool = False) -> Any:
+    """The answer currently in the widget for ``item`` (None while nothing is given). An order counts only once
+    every step is placed, unless ``partial``: then the steps placed so far (a prefix of the order)."""
     state = st.session_state
     if item.type == "multiple":
         return [o.value for o in item.options if state.get(f"{key}_{o.value}")] or None
-    value = state.get(key)
     if item.type == "ordering":
-        value = list(value or [])
-        return value if len(value) == len(item.options) else None
-    return value
+        order = placed_steps(item, key)
+        return (order or None) if partial else (order if len(order) == len(item.options) else None)
+    return state.get(key)
+
+
+# -- ordering: one selectbox per position, each offering the steps not placed yet ----------------------------
+
+def _step_key(key: str, k: int) -> str:
+    return f"{key}_step{k}"
+
+
+def placed_steps(item: ItemView, key: str) -> list[int]:
+    """The steps chosen for positions 1, 2, ... up to the first position still empty."""
+    order: list[int] = []
+    for k in range(len(item.options)):
+        value = st.session_state.get(_step_key(key, k))
+        if value is None or value in order:
+            break
+        order.append(value)
+    return order
+
+
+def _step_changed(item: ItemView, key: str, k: int, on_change: Callable[[], None] | None) -> None:
+    """Position ``k`` got a new step. If that step was placed further down, the two swap places, so the
+    order never holds a step twice and nothing placed is lost."""
+    state = st.session_state
+    before = state.get(f"{key}_placed") or []
+    old = before[k] if k < len(before) else None
+    new = state.get(_step_key(key, k))
+    for j in range(k + 1, len(item.options)):
+        if state.get(_step_key(key, j)) == new:
+            state[_step_key(key, j)] = old
+    state[f"{key}_placed"] = placed_steps(item, key)
+    if on_change is not None:
+        on_change()
+
+
+def _clear_order(item: ItemView, key: str, on_change: Callable[[], None] | None) -> None:
+    for k in range(len(item.options)):
+        st.session_state[_step_key(key, k)] = None
+    st.session_state[f"{key}_placed"] = []
+    if on_change is not None:
+        on_change()
+
+
+def _ordering_input(item: ItemView, key: str, *, on_change: Callable[[], None] | None, disabled: bool) -> None:
+    labels = {o.value: o.label for o in item.options}
+    values = [o.value for o in item.options]
+    state = st.session_state
+    saved = list(item.answer or [])
+    for k in range(len(values)):  # first run: start from the saved (perhaps partial) order
+        if _step_key(key, k) not in state:
+            state[_step_key(key, k)] = saved[k] if k < len(saved) else None
+    st.write("**The steps**")
+    st.markdown("\n".join(f"- {labels[v]}" for v in values))
+    order = placed_steps(item, key)
+    state[f"{key}_placed"] = order
+    st.write(f"**Your order** ({len(order)} of {plural(len(values), 'step')} placed)")
+    for k in range(min(len(order) + 1, len(values))):
+        st.selectbox(f"Step {k + 1}", [v for v in values if v not in order[:k]], index=None,
+                     format_func=labels.get, key=_step_key(key, k), disabled=disabled,
+                     placeholder="Choose the step that comes next" if k == len(order) else "Choose a step",
+                     on_change=_step_changed, args=(item, key, k, on_change))
+    if order and not disabled:
+        st.button("Start the order again", key=f"{key}_clear", icon=":material/restart_alt:",
+                  on_click=_clear_order, args=(item, key, on_change))
 
 
 def show_feedback(fb: FeedbackView) -> None:

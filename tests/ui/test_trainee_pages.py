@@ -49,6 +49,14 @@ def people(app_env: Platform) -> dict[str, Actor]:
         return {"trainer": Actor.of(trainer), "trainee": Actor.of(trainee)}
 
 
+def start_exam(at, name: str = "Foundation certificate") -> None:  # noqa: ANN001
+    """Press Start, then confirm."""
+    button(at, f"Start {name}").click().run()
+    button(at, "Yes, start the exam").click().run()
+    no_trace(at)
+    assert "Time left" in texts(at)
+
+
 def make_exam(platform: Platform, **kw) -> int:  # noqa: ANN003
     values = dict(name="Foundation certificate", blueprint={"topics": {"spacing": 2, "hygiene": 1}},
                   time_limit_minutes=30, pass_mark=0.6, attempts_allowed=2, wait_hours=0,
@@ -211,8 +219,14 @@ def test_exam_start_answer_flag_navigate_and_submit(app_env, people):
     at = open_page(trainee, "exams")
     no_trace(at)
     assert "Foundation certificate" in texts(at)
+    # Starting asks first: it uses an attempt and the clock runs at once; "Not now" starts nothing.
     button(at, "Start Foundation certificate").click().run()
     no_trace(at)
+    assert "**Start now?** The clock starts at once (30 minutes) and this uses attempt 1 of 2." in texts(at)
+    button(at, "Not now").click().run()
+    with app_env.sessions() as s:
+        assert s.scalar(select(Attempt.id).where(Attempt.mode == "exam")) is None
+    start_exam(at)
     with app_env.sessions() as s:
         aid = s.scalar(select(Attempt.id).where(Attempt.mode == "exam"))
 
@@ -238,7 +252,7 @@ def test_exam_start_answer_flag_navigate_and_submit(app_env, people):
 
     button(at, "Submit the exam…").click().run()
     body = texts(at)
-    assert "Not answered yet: question(s) 3" in body and "Flagged for another look: question(s) 1" in body
+    assert "Not answered yet: question 3. It scores zero." in body and "Flagged for another look: question 1." in body
     button(at, "Yes, submit my answers").click().run()
     no_trace(at)
     body = texts(at)
@@ -367,21 +381,57 @@ def test_a_partly_built_order_is_saved_at_once_and_shown_again_after_a_reload(or
                                                 role="trainee", password="password123"))
     make_exam(ordering_env, blueprint={"topics": {"hygiene": 1}})
     at = open_page(trainee, "exams")
-    button(at, "Start Foundation certificate").click().run()
-    no_trace(at)
+    start_exam(at)
     with ordering_env.sessions() as s:
         aid = s.scalar(select(Attempt.id).where(Attempt.mode == "exam"))
 
-    at.multiselect[0].set_value([2]).run()  # the first step placed: saved already
-    at.multiselect[0].set_value([2, 0]).run()
+    assert not at.multiselect  # the ranking control, not a multiselect (whose "Select all" filled the order)
+    body = texts(at)
+    assert all(f"{letter}. " in body for letter in "ABCD")  # every step listed up front
+    assert [sb.label for sb in at.selectbox] == ["Step 1"]  # one position at a time
+    step = lambda k: at.selectbox(key=f"exam_{aid}_0_step{k}")  # noqa: E731
+    step(0).set_value(2).run()  # the first step placed: saved already
+    assert len(step(1).options) == 3  # step 2 offers only the steps not placed yet
+    step(1).set_value(0).run()
     no_trace(at)
     assert "your order so far is saved (2 of 4 steps placed)" in texts(at)
     with ordering_env.sessions() as s:
         assert s.scalar(select(Response.answer).where(Response.attempt_id == aid)) == [2, 0]
+    step(0).set_value(0).run()  # a step already placed further down: the two swap
+    with ordering_env.sessions() as s:
+        assert s.scalar(select(Response.answer).where(Response.attempt_id == aid)) == [0, 2]
 
     again = open_page(trainee, "exams")  # a reload: a new session, the order rebuilt from the database
     no_trace(again)
-    assert again.multiselect[0].value == [2, 0]
-    assert [b.label for b in again.button if b.key == f"nav_{aid}_0"] == ["1 …"]  # not counted as answered
+    assert [again.selectbox(key=f"exam_{aid}_0_step{k}").value for k in range(2)] == [0, 2]
+    assert again.selectbox(key=f"exam_{aid}_0_step2").value is None
+    assert [b.label for b in again.button if b.key == f"nav_{aid}_0"] == ["1◐"]  # not counted as answered
+    assert "◐ order not finished" in texts(again)  # the legend uses the same marker
     button(again, "Submit the exam…").click().run()
-    assert "Order not finished: question(s) 1" in texts(again)
+    assert "Order not finished: question 1." in texts(again)
+
+    # Placing the remaining steps completes it: the map shows it as answered.
+    for k, v in ((2, 3), (3, 1)):
+        again.selectbox(key=f"exam_{aid}_0_step{k}").set_value(v).run()
+    with ordering_env.sessions() as s:
+        assert s.scalar(select(Response.answer).where(Response.attempt_id == aid)) == [0, 2, 3, 1]
+    assert [b.label for b in again.button if b.key == f"nav_{aid}_0"] == ["1✓"]
+
+
+def test_practice_orders_steps_with_the_ranking_control(ordering_env):
+    with ordering_env.transaction() as s:
+        trainee = Actor.of(accounts.create_user(s, None, email="tia@example.com", name="Tia Trainee",
+                                                role="trainee", password="password123"))
+        aid = attempts.start_practice(s, trainee, ["hygiene"], 1)
+    at = open_page(trainee, "practice")
+    no_trace(at)
+    assert not at.multiselect
+    key = key_of(ordering_env, aid, 0)
+    at.selectbox(key=f"imm_{aid}_0_step0").set_value(key[0]).run()
+    button(at, "Check my answer").click().run()
+    assert "Please place all 4 steps in order first." in texts(at)
+    for k in range(1, 4):
+        at.selectbox(key=f"imm_{aid}_0_step{k}").set_value(key[k]).run()
+    button(at, "Check my answer").click().run()
+    no_trace(at)
+    assert "You scored 1 of 1" in texts(at)

@@ -17,10 +17,21 @@ import streamlit.components.v1 as components
 
 from quiz.services import attempts
 from quiz.ui import runtime
-from quiz.ui.question_widgets import answer_input, read_answer, show_question
+from quiz.ui.question_widgets import answer_input, numbered, plural, read_answer, show_question
 
 POS_KEY = "_exam_pos_{}"
 CONFIRM_KEY = "_exam_confirm_{}"
+START_KEY = "_exam_start_ask_{}"
+
+ANSWERED, UNFINISHED, FLAGGED = "✓", "◐", "⚑"
+NAV_LEGEND = ((ANSWERED, "answered"), (UNFINISHED, "order not finished"), (FLAGGED, "flagged"))
+NAV_PER_ROW = 10
+
+
+def nav_label(item) -> str:  # noqa: ANN001
+    """The question-map button label: '7', '7✓', '7◐', '7⚑', '21✓⚑' (markers as in NAV_LEGEND)."""
+    mark = ANSWERED if item.answered else (UNFINISHED if item.partly_answered else "")
+    return f"{item.position + 1}{mark}{FLAGGED if item.flagged else ''}"
 
 
 def _fmt_minutes(seconds: int) -> str:
@@ -54,7 +65,7 @@ def render() -> None:
     for s in statuses:
         with st.container(border=True):
             st.subheader(s.name)
-            facts = [f"{s.question_count} questions", f"{s.time_limit_minutes} minutes",
+            facts = [plural(s.question_count, "question"), plural(s.time_limit_minutes, "minute"),
                      f"pass mark {s.pass_mark:.0%}", f"attempts used {s.attempts_used} of {s.attempts_allowed}"]
             if s.closes_at:
                 facts.append(f"closes {_when(s.closes_at)}")
@@ -62,13 +73,31 @@ def render() -> None:
             if s.best_percent is not None:
                 st.write(f"Your best score so far: **{s.best_percent:.0%}**" + (" (passed)" if s.passed else ""))
             if s.can_start:
-                st.write("The clock starts when you press **Start**, and keeps running if you close the page. "
-                         "Each answer is saved as you choose it; you can change it until you submit.")
-                if st.button(f"Start {s.name}", type="primary", key=f"start_exam_{s.exam_id}") \
-                        and runtime.run(attempts.start_exam, actor, s.exam_id):
-                    st.rerun()
+                _start_control(actor, s)
             else:
                 st.info(s.reason or "This exam cannot be started now.")
+
+
+def _start_control(actor, s) -> None:  # noqa: ANN001
+    """Start in two steps: starting uses up an attempt and the clock runs at once, so say so and ask first."""
+    ask_key = START_KEY.format(s.exam_id)
+    if not st.session_state.get(ask_key):
+        st.write("The clock starts when you press **Start**, and keeps running if you close the page. "
+                 "Each answer is saved as you choose it; you can change it until you submit.")
+        if st.button(f"Start {s.name}", type="primary", key=f"start_exam_{s.exam_id}"):
+            st.session_state[ask_key] = True
+            st.rerun()
+        return
+    st.warning(f"**Start now?** The clock starts at once ({plural(s.time_limit_minutes, 'minute')}) and this "
+               f"uses attempt {s.attempts_used + 1} of {s.attempts_allowed}.", icon=":material/timer:")
+    yes, no = st.columns(2)
+    if yes.button("Yes, start the exam", type="primary", key=f"confirm_start_{s.exam_id}"):
+        st.session_state.pop(ask_key, None)
+        if runtime.run(attempts.start_exam, actor, s.exam_id):
+            st.rerun()
+    if no.button("Not now", key=f"cancel_start_{s.exam_id}"):
+        st.session_state.pop(ask_key, None)
+        st.rerun()
 
 
 def _go_results(attempt_id: int | None) -> None:
@@ -81,15 +110,8 @@ def _go_results(attempt_id: int | None) -> None:
 
 # -- sitting an exam -----------------------------------------------------------------------------------------
 
-def _widget_answer(item, key: str):  # noqa: ANN001, ANN202
-    """What the widget holds now; for an ordering item, the steps placed so far (saved as they are placed)."""
-    if item.type == "ordering":
-        return list(st.session_state.get(key) or []) or None
-    return read_answer(item, key)
-
-
 def _save(actor, aid: int, item, key: str) -> None:  # noqa: ANN001
-    answer = _widget_answer(item, key)
+    answer = read_answer(item, key, partial=True)  # an order is saved step by step, as it is built
 
     def do(session):  # noqa: ANN001, ANN202
         attempts.save_answer(session, actor, aid, item.position, answer)
@@ -99,7 +121,7 @@ def _save(actor, aid: int, item, key: str) -> None:  # noqa: ANN001
         return
     if item.type == "ordering" and answer and len(answer) < len(item.options):
         st.session_state["_exam_note"] = (f"Question {item.position + 1}: your order so far is saved "
-                                          f"({len(answer)} of {len(item.options)} steps placed); it counts "
+                                          f"({len(answer)} of {plural(len(item.options), 'step')} placed); it counts "
                                           "once every step is placed.")
     st.toast(f"Answer to question {item.position + 1} saved", icon=":material/cloud_done:")
 
@@ -170,15 +192,13 @@ def _sit(actor, aid: int) -> None:  # noqa: ANN001
     if note:
         st.info(note)
 
-    # Question map: numbers, a tick when answered, an ellipsis for an order not finished, a flag when flagged.
-    st.write("**Questions** (✓ answered, … order not finished, ⚑ flagged)")
-    per_row = 12
-    for start in range(0, len(view.items), per_row):
-        cols = st.columns(per_row)
-        for col, it in zip(cols, view.items[start:start + per_row]):
-            mark = " ✓" if it.answered else (" …" if it.partly_answered else "")
-            label = f"{it.position + 1}{mark}{' ⚑' if it.flagged else ''}"
-            col.button(label, key=f"nav_{aid}_{it.position}", type="primary" if it.position == pos else "secondary",
+    # Question map: the number, then a compact marker (no spaces, so even "21✓⚑" fits its column).
+    st.write("**Questions** · " + " · ".join(f"{m} {what}" for m, what in NAV_LEGEND))
+    for start in range(0, len(view.items), NAV_PER_ROW):
+        cols = st.columns(NAV_PER_ROW)
+        for col, it in zip(cols, view.items[start:start + NAV_PER_ROW]):
+            col.button(nav_label(it), key=f"nav_{aid}_{it.position}",
+                       type="primary" if it.position == pos else "secondary",
                        on_click=_goto, args=(actor, aid, it.position), width="stretch")
 
     with st.container(border=True):
@@ -207,12 +227,13 @@ def _sit(actor, aid: int) -> None:  # noqa: ANN001
     with st.container(border=True):
         st.subheader("Submit your exam?")
         if unanswered:
-            st.warning(f"Not answered yet: question(s) {', '.join(map(str, unanswered))}. They will score zero.")
+            st.warning(f"Not answered yet: {numbered('question', unanswered)}. "
+                       + ("It scores" if len(unanswered) == 1 else "They score") + " zero.")
         if unfinished:
-            st.warning(f"Order not finished: question(s) {', '.join(map(str, unfinished))}. An order scores "
-                       "only once every step is placed.")
+            st.warning(f"Order not finished: {numbered('question', unfinished)}. An order scores only once "
+                       "every step is placed.")
         if flagged:
-            st.info(f"Flagged for another look: question(s) {', '.join(map(str, flagged))}.")
+            st.info(f"Flagged for another look: {numbered('question', flagged)}.")
         if not unanswered and not unfinished and not flagged:
             st.write("Every question is answered.")
         st.write("After submitting you cannot change any answer.")

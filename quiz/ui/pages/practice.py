@@ -12,6 +12,11 @@ from quiz.services.attempts import AttemptView
 from quiz.ui import runtime
 from quiz.ui.question_widgets import answer_input, read_answer, show_feedback, show_question
 
+MISSING_ANSWER = {
+    "numeric": "Please enter a number first.",
+    "multiple": "Please tick at least one answer first.",
+    "ordering": "Please place all {n} steps in order first.",
+}
 PRESET_KEY = "practice_topics"  # set by the home page ("practise your weakest topics")
 
 
@@ -107,14 +112,18 @@ def render_immediate(actor, view: AttemptView, *, finish_label: str) -> None:  #
             answer_input(item, key + "_done", disabled=True)
             show_feedback(item.feedback)
         else:
-            with st.form(f"form_{view.id}_{pos}"):
+            if item.type == "ordering":  # each step's choices depend on the steps placed: no form
                 answer_input(item, key)
-                check = st.form_submit_button("Check my answer", type="primary")
+                check = st.button("Check my answer", type="primary", key=f"check_{view.id}_{pos}")
+            else:
+                with st.form(f"form_{view.id}_{pos}"):
+                    answer_input(item, key)
+                    check = st.form_submit_button("Check my answer", type="primary")
             if check:
                 answer = read_answer(item, key)
                 if answer is None:
-                    st.warning("Please choose an answer first." if item.type != "ordering" else
-                               f"Please place all {len(item.options)} steps in order first.")
+                    st.warning(MISSING_ANSWER.get(item.type, "Please choose an answer first.")
+                               .format(n=len(item.options)))
                 elif runtime.run(attempts.save_answer, actor, view.id, pos, answer) is not None:
                     st.session_state[pos_key] = pos
                     st.rerun()
