@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+from datetime import date
 from pathlib import Path
 
 import pytest
@@ -131,12 +133,43 @@ def test_dashboard_shows_the_cohort_heatmap_trend_and_one_attempt_in_detail(app_
     # drill down: the first attempt of the chosen trainee, every answer with the right one
     assert at.selectbox(key="dash_attempt").options
     assert "Right answer:" in texts(at) and "Their answer:" in texts(at)
+    # each answer is labelled by the start of its question and its topic's name, not by ids
+    labels = [e.label for e in at.expander]
+    assert all(re.match(r"Q\d+ \(:(green|orange|red)\[[a-z ]+\]\)\. .{5,80} · (Aftercare|Spacing|Hygiene) · ", lab)
+               for lab in labels), labels
+    assert not any("(v1," in lab for lab in labels)
+    # no emoji in the status column (they render as empty boxes without an emoji font)
+    assert set(table["Status"]) <= {"passed", "not passed yet", "no exam yet"}
+    # the heatmap and the weakest topics name topics as the bank does
+    heat = at.get("vega_lite_chart")[0].proto
+    assert any(b"Hygiene" in d.data.data for d in heat.datasets) and b"hygiene" not in heat.datasets[0].data.data
+    assert re.search(r"Weakest topics for the cohort: \*\*(Aftercare|Spacing|Hygiene)\*\* \(\d+%\)", texts(at))
     # filter to exams only: every counted attempt is then an exam attempt
     at.selectbox(key="dash_mode").set_value("exam").run()
     no_trace(at)
     overview = at.dataframe[0].value
     assert list(overview["Attempts"]) == list(overview["Exam attempts"])
     assert overview["Attempts"].sum() < table["Attempts"].sum()
+
+
+def test_dashboard_dates_start_at_all_time_and_can_go_back_to_it(app_env, demo_trainer):
+    at = open_page(demo_trainer, "dashboard")
+    assert at.selectbox(key="dash_period").value == "all"
+    everything = at.dataframe[0].value["Attempts"].sum()
+    assert "Active in the last 7 days" in [m.label for m in at.metric]
+    # a period long past: nothing counts, and the activity card speaks of those dates, not of the last 7 days
+    at.selectbox(key="dash_period").set_value("custom").run()
+    no_trace(at)
+    at.date_input(key="dash_dates").set_value((date(2001, 1, 1), date(2001, 1, 31))).run()
+    no_trace(at)
+    assert at.dataframe[0].value["Attempts"].sum() == 0
+    cards = {m.label: m.value for m in at.metric}
+    assert cards.get("Active in these dates") == "0" and "Active in the last 7 days" not in cards
+    # and back to all time
+    at.selectbox(key="dash_period").set_value("all").run()
+    no_trace(at)
+    assert not at.get("date_input")
+    assert at.dataframe[0].value["Attempts"].sum() == everything
 
 
 def test_trainer_pages_are_not_in_a_trainees_menu(app_env):

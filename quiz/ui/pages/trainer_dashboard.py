@@ -10,13 +10,27 @@ import altair as alt
 import pandas as pd
 import streamlit as st
 
-from quiz.services import cohorts, dashboard, exams
+from quiz.services import cohorts, dashboard, exams, progress
 from quiz.services.dashboard import Filters
 from quiz.ui import runtime
 from quiz.ui.pages.cohorts import pick_cohort, require_trainer, when
 
 MODES = {"": "All activity", "exam": "Exams", "practice": "Practice", "review": "Spaced review"}
-STATUS = {"passed": "✅ passed", "not passed yet": "❌ not passed yet", "no exam yet": "— no exam yet"}
+# plain words: emoji render as empty boxes where the machine has no emoji font
+STATUS = {"passed": "passed", "not passed yet": "not passed yet", "no exam yet": "no exam yet"}
+# the dates the dashboard counts: all time unless the trainer picks a period (days back, today included)
+PERIODS = {"all": "All time", "7": "Last 7 days", "30": "Last 30 days", "90": "Last 90 days",
+           "custom": "Choose dates…"}
+MARKS = {"right": ":green[right]", "part": ":orange[partly right]", "wrong": ":red[wrong]"}
+
+
+def _topic_names() -> dict[str, str]:
+    return progress.topic_names(runtime.get_platform().settings.bank_path)
+
+
+def _short(text: str, limit: int = 80) -> str:
+    text = " ".join(str(text).split())
+    return text if len(text) <= limit else text[:limit - 1].rstrip() + "…"
 
 
 def pct(x: float | None) -> str:
@@ -30,26 +44,36 @@ def _filters(cohort_id: int, actor) -> Filters:  # noqa: ANN001
     exam_id = c1.selectbox("Exam", list(exam_labels), format_func=exam_labels.get, key="dash_exam")
     mode = c2.selectbox("Mode", list(MODES), format_func=MODES.get, key="dash_mode")
     today = datetime.now(UTC).date()
-    span = c3.date_input("Dates (UTC)", value=(), min_value=date(2000, 1, 1), max_value=today + timedelta(days=1),
-                         key="dash_dates", format="DD/MM/YYYY",
-                         help="Pick a start and an end date; leave empty for all time.")
+    period = c3.selectbox("Dates (UTC)", list(PERIODS), format_func=PERIODS.get, key="dash_period",
+                          help="All time, a recent period, or dates you choose.")
     since = until = None
-    if isinstance(span, (list, tuple)) and len(span) == 2:
-        since, until = span
-    elif isinstance(span, (list, tuple)) and len(span) == 1:
-        since = span[0]
+    if period == "custom":
+        span = st.date_input("From and to (UTC)", value=(), min_value=date(2000, 1, 1),
+                             max_value=today + timedelta(days=1), key="dash_dates", format="DD/MM/YYYY",
+                             help="Pick a start and an end date; choose 'All time' above to count everything again.")
+        if isinstance(span, (list, tuple)) and len(span) == 2:
+            since, until = span
+        elif isinstance(span, (list, tuple)) and len(span) == 1:
+            since = span[0]
+    elif period != "all":
+        since = today - timedelta(days=int(period) - 1)
     return Filters(exam_id=exam_id or None, mode=mode or None, since=since, until=until)
 
 
-def _overview(rows: list[dashboard.TraineeRow]) -> None:
+def _overview(rows: list[dashboard.TraineeRow], filters: Filters) -> None:
     exam_takers = [r for r in rows if r.exam_attempts]
     best = [r.best_exam for r in exam_takers if r.best_exam is not None]
     m1, m2, m3, m4 = st.columns(4)
     m1.metric("Trainees", len(rows))
     m2.metric("Passed", f"{sum(r.status == 'passed' for r in rows)} of {len(rows)}")
     m3.metric("Mean best exam score", pct(sum(best) / len(best)) if best else "—")
-    m4.metric("Active in the last 7 days",
-              sum(1 for r in rows if r.last_activity and r.last_activity > datetime.now(UTC) - timedelta(days=7)))
+    if filters.since or filters.until:  # the rows only count activity in the chosen dates
+        m4.metric("Active in these dates", sum(1 for r in rows if r.last_activity),
+                  help="Trainees with at least one attempt in the chosen dates (and exam and mode).")
+    else:
+        m4.metric("Active in the last 7 days",
+                  sum(1 for r in rows if r.last_activity and r.last_activity > datetime.now(UTC) - timedelta(days=7)),
+                  help="Trainees whose latest activity (matching the exam and mode) is in the last 7 days.")
     st.dataframe([{
         "Trainee": r.name, "Email": r.email, "Attempts": r.attempts, "Exam attempts": r.exam_attempts,
         "Best exam": pct(r.best_exam), "Latest exam": pct(r.latest_exam), "Status": STATUS.get(r.status, r.status),
@@ -63,18 +87,25 @@ def _heatmap(cells: list[dashboard.MasteryCell]) -> None:
         st.caption("No finished attempts match these filters yet.")
         return
     overall = dashboard.topic_mastery(cells)
+    names = _topic_names()
     weakest = list(overall)[:2]
     st.caption("Share of the points earned on each topic over each trainee's finished attempts. Weakest topics "
-               "for the cohort: " + ", ".join(f"**{t}** ({overall[t]:.0%})" for t in weakest) + ".")
-    data = pd.DataFrame([{"Trainee": c.name, "Topic": c.topic, "Mastery": round(c.share, 3), "Items": c.items,
-                          "Points": f"{c.earned:g} of {c.possible:g}"} for c in cells])
+               "for the cohort: " + ", ".join(f"**{progress.topic_label(t, names)}** ({overall[t]:.0%})"
+                                              for t in weakest) + ".")
+    data = pd.DataFrame([{"Trainee": c.name, "Topic": progress.topic_label(c.topic, names),
+                          "Mastery": round(c.share, 3), "Items": c.items,
+                          "Points": f"{round(c.earned, 1):g} of {round(c.possible, 1):g}"} for c in cells])
+    order = [progress.topic_label(t, names) for t in overall]
+    trainees = data["Trainee"].nunique()
     chart = alt.Chart(data).mark_rect().encode(
-        x=alt.X("Topic:N", sort=list(overall), title=None, axis=alt.Axis(labelAngle=-30)),
-        y=alt.Y("Trainee:N", title=None),
+        x=alt.X("Topic:N", sort=order, title=None,
+                axis=alt.Axis(labelAngle=-40, labelLimit=240, labelOverlap=False, labelFontSize=11)),
+        y=alt.Y("Trainee:N", title=None, axis=alt.Axis(labelOverlap=False, labelLimit=200, labelFontSize=11)),
         color=alt.Color("Mastery:Q", scale=alt.Scale(domain=[0, 1], scheme="redyellowgreen"),
                         legend=alt.Legend(format="%")),
-        tooltip=["Trainee", "Topic", alt.Tooltip("Mastery:Q", format=".0%"), "Points", "Items"],
-    ).properties(height=max(160, 22 * data["Trainee"].nunique()))
+        tooltip=["Trainee", "Topic", alt.Tooltip("Mastery:Q", format=".0%"), "Points",
+                 alt.Tooltip("Items:Q", title="Answers")],
+    ).properties(height=max(160, 26 * trainees))  # one readable row per trainee
     st.altair_chart(chart, width="stretch")
 
 
@@ -98,7 +129,8 @@ def _trend(points: list[dashboard.TrendPoint]) -> None:
 def _attempt_label(a: dashboard.AttemptSummary) -> str:
     what = a.exam_name if a.mode == "exam" and a.exam_name else MODES.get(a.mode, a.mode)
     if a.mode == "practice" and a.topics:
-        what += f" ({', '.join(a.topics)})"
+        names = _topic_names()
+        what += f" ({', '.join(progress.topic_label(t, names) for t in a.topics)})"
     score = pct(a.percent) if a.state != "in_progress" else "in progress"
     return f"{a.started_at:%d %b %Y %H:%M} · {what} · {score}"
 
@@ -130,10 +162,12 @@ def _drill_down(actor, rows: list[dashboard.TraineeRow], filters: Filters) -> No
             st.caption("Time ran out: the server submitted this attempt with the answers saved by the deadline.")
         st.markdown(f"**{detail.trainee_name}** scored **{a.score:g} of {a.max_score:g}** ({pct(a.percent)})"
                     + ("" if a.passed is None else (" · passed" if a.passed else " · not passed")))
+    names = _topic_names()
     for ans in detail.answers:
-        mark = "✅" if ans.is_correct else ("🟡" if ans.score > 0 else "❌")
-        with st.expander(f"{mark} Q{ans.position + 1}. {ans.question_id} (v{ans.version}, {ans.topic}) · "
-                         f"{ans.score:g} of {ans.max_score:g}"):
+        mark = MARKS["right"] if ans.is_correct else (MARKS["part"] if ans.score > 0 else MARKS["wrong"])
+        with st.expander(f"Q{ans.position + 1} ({mark}). {_short(ans.stem)} · {progress.topic_label(ans.topic, names)}"
+                         f" · {ans.score:g} of {ans.max_score:g}"):
+            st.caption(f"Item {ans.question_id}, version {ans.version}")
             if ans.case_scenario:
                 st.caption(ans.case_scenario)
             st.markdown(ans.stem)
@@ -161,10 +195,8 @@ def render() -> None:
     if not rows:
         st.info(f"Nobody is in {cohort.name} yet. Share its invite code: **{cohort.invite_code}**.")
         return
-    _overview(rows)
-    left, right = st.columns(2)
-    with left:
-        _heatmap(runtime.run(dashboard.mastery, actor, cohort.id, filters) or [])
-    with right:
-        _trend(runtime.run(dashboard.trend, actor, cohort.id, filters) or [])
+    _overview(rows, filters)
+    # the heatmap gets the full width: every trainee and every topic name must be readable
+    _heatmap(runtime.run(dashboard.mastery, actor, cohort.id, filters) or [])
+    _trend(runtime.run(dashboard.trend, actor, cohort.id, filters) or [])
     _drill_down(actor, rows, filters)
