@@ -96,16 +96,15 @@ def _heatmap(cells: list[dashboard.MasteryCell]) -> None:
                           "Mastery": round(c.share, 3), "Items": c.items,
                           "Points": f"{round(c.earned, 1):g} of {round(c.possible, 1):g}"} for c in cells])
     order = [progress.topic_label(t, names) for t in overall]
-    trainees = data["Trainee"].nunique()
     chart = alt.Chart(data).mark_rect().encode(
         x=alt.X("Topic:N", sort=order, title=None,
-                axis=alt.Axis(labelAngle=-40, labelLimit=240, labelOverlap=False, labelFontSize=11)),
+                axis=alt.Axis(labelAngle=-35, labelLimit=300, labelOverlap=False, labelFontSize=11)),
         y=alt.Y("Trainee:N", title=None, axis=alt.Axis(labelOverlap=False, labelLimit=200, labelFontSize=11)),
         color=alt.Color("Mastery:Q", scale=alt.Scale(domain=[0, 1], scheme="redyellowgreen"),
                         legend=alt.Legend(format="%")),
         tooltip=["Trainee", "Topic", alt.Tooltip("Mastery:Q", format=".0%"), "Points",
                  alt.Tooltip("Items:Q", title="Answers")],
-    ).properties(height=max(160, 26 * trainees))  # one readable row per trainee
+    ).properties(height=alt.Step(26))  # one readable row per trainee, whatever room the topic names take
     st.altair_chart(chart, width="stretch")
 
 
