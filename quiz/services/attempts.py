@@ -268,11 +268,18 @@ def _display_describe(q: Question, answer: Any, order: list[int]) -> str:
     order = order or list(range(len(q.options)))
     shown = {idx: LETTERS[pos] for pos, idx in enumerate(order)}
     idxs = [answer] if q.type == "single" else list(answer)
+    if q.type == "multiple":  # in the order shown (A, B, C...), without a doubled full stop before each ';'
+        idxs = sorted(idxs, key=lambda i: shown[i])
+        return "; ".join(f"{shown[i]}. {_no_stop(q.options[i].text)}" for i in idxs)
     sep = " -> " if q.type == "ordering" else "; "
     return sep.join(f"{shown[i]}. {q.options[i].text}" for i in idxs)
 
 
-def _chosen_feedback(q: Question, answer: Any, correct: bool) -> list[str]:
+def _no_stop(text: str) -> str:
+    return text.strip().removesuffix(".")
+
+
+def _chosen_feedback(q: Question, answer: Any, correct: bool, order: list[int] | None = None) -> list[str]:
     if is_empty(answer):
         return []
     if q.type == "numeric":
@@ -282,8 +289,13 @@ def _chosen_feedback(q: Question, answer: Any, correct: bool) -> list[str]:
         return [q.options[0 if answer else 1].feedback]
     if q.type == "single":
         return [q.options[answer].feedback]
-    if q.type == "multiple":
-        return [f"{q.options[i].text}: {q.options[i].feedback}" for i in answer]
+    if q.type == "multiple":  # every option that matters, the ticked ones and the right ones missed, A to Z
+        shown = order or list(range(len(q.options)))
+        key = set(correct_answer(q))
+        ticked = set(answer)
+        return [f"{LETTERS[pos]}. {_no_stop(q.options[i].text)} "
+                f"({'you ticked it' if i in ticked else 'you did not tick it'}): {q.options[i].feedback}"
+                for pos, i in enumerate(shown) if i in ticked or i in key]
     return []  # ordering: the explanation says why the order is right
 
 
@@ -293,7 +305,7 @@ def _feedback(q: Question, resp: Response, order: list[int]) -> FeedbackView:
         correct=correct, score=resp.score or 0.0, max_score=resp.max_score,
         your_answer=_display_describe(q, resp.answer, order),
         right_answer=_display_describe(q, correct_answer(q), order),
-        feedback=_chosen_feedback(q, resp.answer, correct), explanation=q.explanation,
+        feedback=_chosen_feedback(q, resp.answer, correct, order), explanation=q.explanation,
     )
 
 
@@ -685,7 +697,8 @@ def results(session: Session, actor: Actor, attempt_id: int, *, now: datetime | 
             score=scored.score, max_score=scored.max_score,
             your_answer=_display_describe(q, answer, item.option_order),
             right_answer=_display_describe(q, correct_answer(q), item.option_order) if opts["show_answers"] else None,
-            feedback=_chosen_feedback(q, answer, scored.correct) if opts["show_explanations"] else None,
+            feedback=(_chosen_feedback(q, answer, scored.correct, item.option_order)
+                      if opts["show_explanations"] else None),
             explanation=q.explanation if opts["show_explanations"] else None,
         ))
     from quiz.services.certificates import code_for_attempt

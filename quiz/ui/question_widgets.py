@@ -148,19 +148,37 @@ def _ordering_input(item: ItemView, key: str, *, on_change: Callable[[], None] |
                   on_click=_clear_order, args=(item, key, on_change))
 
 
-def show_feedback(fb: FeedbackView) -> None:
+def marks(score: float, max_score: float) -> str:
+    """'1 of 1 mark', '0.33 of 1 mark', '1.5 of 2 marks' (two decimals at most)."""
+    return f"{round(score, 2):g} of {plural(round(max_score, 2), 'mark')}"
+
+
+# Items whose feedback line opens with its own verdict ("Right. ...", "Wrong. ..."): the banner gives the
+# score only, so the verdict is not said twice.
+_OWN_VERDICT = {"single", "true_false", "numeric"}
+
+
+def show_feedback(fb: FeedbackView, item_type: str | None = None) -> None:
+    own_verdict = item_type in _OWN_VERDICT and bool(fb.feedback)
+    scored = f"You scored {marks(fb.score, fb.max_score)}."
     if fb.correct:
-        st.success(f"**Right.** You scored {fb.score:g} of {fb.max_score:g}.", icon=":material/check_circle:")
+        st.success(scored if own_verdict else f"**Right.** {scored}", icon=":material/check_circle:")
     elif fb.score > 0:
-        st.warning(f"**Partly right.** You scored {fb.score:g} of {fb.max_score:g}.", icon=":material/rule:")
+        st.warning(scored if own_verdict else f"**Partly right.** {scored}", icon=":material/rule:")
     else:
-        st.error("**Not quite.**", icon=":material/cancel:")
-    st.markdown(f"**Your answer:** {fb.your_answer}")
-    if not fb.correct:
-        st.markdown(f"**Right answer:** {fb.right_answer}")
+        st.error(scored if own_verdict else f"**Not quite.** {scored}", icon=":material/cancel:")
+    _answers(fb.your_answer, fb.right_answer if not fb.correct else None)
+    if item_type == "multiple" and fb.feedback:
+        st.markdown("**Option by option**")
     for line in fb.feedback:
         st.markdown(f"- {line}")
     st.markdown(f"**Why:** {fb.explanation}")
+
+
+def _answers(yours: str, right: str | None) -> None:
+    st.markdown(f"**Your answer:** {yours}")
+    if right is not None:
+        st.markdown(f"**Right answer:** {right}")
 
 
 def show_result_items(res: ResultsView) -> None:
@@ -171,9 +189,7 @@ def show_result_items(res: ResultsView) -> None:
             if it.case_scenario:
                 st.info(it.case_scenario)
             st.markdown(it.stem)
-            st.markdown(f"**Your answer:** {it.your_answer}")
-            if it.right_answer is not None:
-                st.markdown(f"**Right answer:** {it.right_answer}")
+            _answers(it.your_answer, it.right_answer)
             for line in it.feedback or []:
                 st.markdown(f"- {line}")
             if it.explanation is not None:

@@ -147,13 +147,16 @@ def test_practice_checks_each_answer_at_once_and_saves_it(app_env, people):
     button(at, "Check my answer").click().run()
     no_trace(at)
     body = texts(at)
-    assert "**Right.**" in body and "**Why:** Explanation of spacing-" in body and "why option" in body
+    # The option's own feedback gives the verdict, so the banner gives the score only (no doubled "Right.").
+    assert "You scored 1 of 1 mark." in body and "**Right.**" not in body
+    assert "**Why:** Explanation of spacing-" in body and "why option" in body
     button(at, "Next question →").click().run()
     wrong = (key_of(app_env, aid, 1) + 1) % 4
     at.radio[0].set_value(wrong)
     button(at, "Check my answer").click().run()
     body = texts(at)
-    assert "**Not quite.**" in body and "**Right answer:**" in body and f"why option {wrong}" in body
+    assert "You scored 0 of 1 mark." in body and "**Not quite.**" not in body
+    assert "**Right answer:**" in body and f"why option {wrong}" in body
     with app_env.sessions() as s:
         assert s.scalar(select(Response.id).where(Response.is_correct.is_(False))) is not None
     button(at, "Finish this practice").click().run()
@@ -336,7 +339,7 @@ def test_review_serves_due_questions_and_updates_the_schedule(app_env, people):
         rid = s.scalar(select(Attempt.id).where(Attempt.mode == "review"))
     at.radio[0].set_value(key_of(app_env, rid, 0))
     button(at, "Check my answer").click().run()
-    assert "**Right.**" in texts(at)
+    assert "You scored 1 of 1 mark." in texts(at)
     button(at, "Finish this review").click().run()
     no_trace(at)
     assert "Nothing is due right now" in texts(at)
@@ -359,18 +362,40 @@ def test_verify_page_checks_a_code_without_login(app_env, people, finished_exam)
 
 # -- ordering items in an exam -------------------------------------------------------------------------------
 
-@pytest.fixture
-def ordering_env(sqlite_platform: Platform, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Platform:
-    """One hygiene item only, an ordering item, so an exam on hygiene is that item."""
+def one_hygiene_item(platform: Platform, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, **question) -> None:  # noqa: ANN003
+    """A bank whose only hygiene item is ``make_question("hygiene-001", **question)``."""
     from quiz.domain.bank import Bank
-    from quiz.ui import runtime
     from tests.factories import make_question
 
     base = make_bank(per_topic=2, topics=("spacing", "hygiene"), with_case=False)
     bank = Bank(topics=base.topics, sources=base.sources,
                 questions=[q for q in base.questions if q.topic == "spacing"]
-                + [make_question("hygiene-001", type="ordering", n_options=4, key=[2, 0, 3, 1])])
-    prepare_app(sqlite_platform, bank, tmp_path, monkeypatch)
+                + [make_question("hygiene-001", **question)])
+    prepare_app(platform, bank, tmp_path, monkeypatch)
+
+
+@pytest.fixture
+def ordering_env(sqlite_platform: Platform, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Platform:
+    """One hygiene item only, an ordering item, so an exam on hygiene is that item."""
+    from quiz.ui import runtime
+
+    one_hygiene_item(sqlite_platform, tmp_path, monkeypatch, type="ordering", n_options=4, key=[2, 0, 3, 1])
+    yield sqlite_platform
+    runtime.get_platform.clear()
+
+
+@pytest.fixture
+def multiple_env(sqlite_platform: Platform, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Platform:
+    """One hygiene item only, a multiple-response item with partial scoring (right: A, C, E)."""
+    from quiz.domain.bank import Option
+    from quiz.ui import runtime
+
+    texts_ = ["Keep well hydrated.", "Have a glass of wine.", "Avoid alcohol this evening.",
+              "Skip breakfast.", "Come with clean skin.", "Use a rich night cream."]
+    options = [Option(text=t, feedback=("Belongs." if i % 2 == 0 else "Does not belong."))
+               for i, t in enumerate(texts_)]
+    one_hygiene_item(sqlite_platform, tmp_path, monkeypatch, type="multiple", options=options, key=[0, 2, 4],
+                     scoring="partial")
     yield sqlite_platform
     runtime.get_platform.clear()
 
@@ -434,4 +459,30 @@ def test_practice_orders_steps_with_the_ranking_control(ordering_env):
         at.selectbox(key=f"imm_{aid}_0_step{k}").set_value(key[k]).run()
     button(at, "Check my answer").click().run()
     no_trace(at)
-    assert "You scored 1 of 1" in texts(at)
+    assert "**Right.** You scored 1 of 1 mark." in texts(at)  # no option feedback: the banner says it
+
+
+def test_multiple_response_feedback_is_rounded_sorted_and_covers_every_option_that_matters(multiple_env):
+    with multiple_env.transaction() as s:
+        trainee = Actor.of(accounts.create_user(s, None, email="tia@example.com", name="Tia Trainee",
+                                                role="trainee", password="password123"))
+        aid = attempts.start_practice(s, trainee, ["hygiene"], 1)
+        order = s.get(Attempt, aid).items[0].option_order
+    at = open_page(trainee, "practice")
+    button(at, "Check my answer").click().run()
+    assert "Please tick at least one answer first." in texts(at)
+    for idx in (2, 0, 3):  # two right (A "hydrated", C "alcohol"), one wrong ("breakfast"), E "clean skin" missed
+        at.checkbox(key=f"imm_{aid}_0_{idx}").check()
+    button(at, "Check my answer").click().run()
+    no_trace(at)
+    body = texts(at)
+    assert "**Partly right.** You scored 0.33 of 1 mark." in body and "0.333" not in body
+    assert ".;" not in body and ".:" not in body
+    letter = {idx: "ABCDEF"[pos] for pos, idx in enumerate(order)}
+    notes = [m.value for m in at.markdown if "(you ticked it)" in m.value or "(you did not tick it)" in m.value]
+    assert [n[2] for n in notes] == sorted(letter[i] for i in (0, 2, 3, 4))  # A to Z: ticked ones, missed right
+    assert any("Come with clean skin (you did not tick it): Belongs." in n for n in notes)
+    assert any("Skip breakfast (you ticked it): Does not belong." in n for n in notes)
+    yours = next(m.value for m in at.markdown if m.value.startswith("**Your answer:**"))
+    assert [p.split(". ")[0] for p in yours.removeprefix("**Your answer:** ").split("; ")] == \
+        sorted(letter[i] for i in (0, 2, 3))

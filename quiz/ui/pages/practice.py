@@ -110,7 +110,7 @@ def render_immediate(actor, view: AttemptView, *, finish_label: str) -> None:  #
         key = f"imm_{view.id}_{pos}"
         if item.feedback is not None:
             answer_input(item, key + "_done", disabled=True)
-            show_feedback(item.feedback)
+            show_feedback(item.feedback, item.type)
         else:
             if item.type == "ordering":  # each step's choices depend on the steps placed: no form
                 answer_input(item, key)
