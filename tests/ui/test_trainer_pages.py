@@ -192,6 +192,26 @@ def test_item_analysis_shows_alpha_items_and_the_first_attempt_basis(app_env, de
     assert len(items) > 5 and {"Facility", "Discrimination", "Efficiency", "Flags"} <= set(items.columns)
     options = at.dataframe[1].value
     assert "Share" in options.columns and len(options) >= 2
+    # a few demo trainees: no item has enough answers to be judged, so none is flagged, and the topic has its name
+    assert all(re.fullmatch(r"too few answers to judge \(\d\)", f) for f in items["Flags"]), set(items["Flags"])
+    assert set(items["Topic"]) <= {"Aftercare", "Spacing", "Hygiene"}
+    assert [w.value for w in at.warning] == [f"Only {at.metric[0].value} trainee(s) so far: treat these figures as rough."]
+    assert "too few answers to judge this item" in texts(at)
+    at.toggle(key="ia_flagged").set_value(True).run()
+    no_trace(at)
+    assert "No item is flagged among those answered by at least 10 trainees" in texts(at)
+    assert len(at.dataframe) == 1  # only the options table of the chosen item
+
+
+def test_item_analysis_flags_only_items_with_enough_answers():
+    from quiz.domain.statistics import Flag, ItemStatistics
+    from quiz.ui.pages.item_analysis import flags_text, judged
+
+    fields = {f: None for f in ItemStatistics.__dataclass_fields__}
+    few = ItemStatistics(**{**fields, "item_id": "a", "attempts": 4, "flags": [Flag("low", "facility below 20%")]})
+    many = ItemStatistics(**{**fields, "item_id": "b", "attempts": 12, "flags": [Flag("low", "facility below 20%")]})
+    assert (judged(few), flags_text(few)) == (False, "too few answers to judge (4)")
+    assert (judged(many), flags_text(many)) == (True, "facility below 20%")
 
 
 def test_bank_curation_approves_a_draft_then_retires_it_and_refuses_a_bad_edit(app_env, trainer):

@@ -6,7 +6,8 @@ from __future__ import annotations
 
 import streamlit as st
 
-from quiz.services import item_analysis
+from quiz.domain.statistics import ItemStatistics
+from quiz.services import item_analysis, progress
 from quiz.ui import runtime
 from quiz.ui.pages.cohorts import require_trainer
 
@@ -15,6 +16,23 @@ FEW_ANSWERS = 10  # below this many trainees an item's figures are only a rough 
 
 def num(x: float | None, fmt: str = ".2f") -> str:
     return "—" if x is None else format(x, fmt)
+
+
+def judged(s: ItemStatistics) -> bool:
+    """Whether enough trainees answered the item for its flags to mean something."""
+    return s.attempts >= FEW_ANSWERS
+
+
+def flags_text(s: ItemStatistics) -> str:
+    if not judged(s):
+        return f"too few answers to judge ({s.attempts})"
+    return "; ".join(f.reason for f in s.flags)
+
+
+def _default_exam(choices: list[item_analysis.ExamChoice]) -> int:
+    """The exam most trainees sat, preferring the cohort the trainer last chose on another page."""
+    mine = [i for i, c in enumerate(choices) if c.cohort_id == st.session_state.get("_cohort_id")]
+    return max(mine or range(len(choices)), key=lambda i: choices[i].attempts)
 
 
 def render() -> None:
@@ -27,7 +45,7 @@ def render() -> None:
         st.info("No exam to analyse yet. Define one on the Exams page; statistics appear once trainees sit it.")
         return
     labels = {c.exam_id: f"{c.name} ({c.attempts} trainee(s))" for c in choices}
-    default = max(range(len(choices)), key=lambda i: choices[i].attempts)
+    default = _default_exam(choices)
     eid = st.selectbox("Exam", list(labels), index=default, format_func=labels.get, key="ia_exam")
     stats = runtime.run(item_analysis.exam_item_statistics, actor, eid)
     if stats is None:
@@ -44,26 +62,32 @@ def render() -> None:
     if t.attempts < 20:
         st.warning(f"Only {t.attempts} trainee(s) so far: treat these figures as rough.")
 
-    flagged_only = st.toggle("Only flagged items", value=False, key="ia_flagged")
+    flagged_only = st.toggle("Only flagged items", value=False, key="ia_flagged",
+                             help=f"Items answered by fewer than {FEW_ANSWERS} trainees are left out: too few "
+                                  "answers to judge them.")
+    names = progress.topic_names(runtime.get_platform().settings.bank_path)
     rows = []
     for s in t.items:
-        if flagged_only and not s.flags:
+        if flagged_only and not (judged(s) and s.flags):
             continue
         info = stats.questions.get(s.item_id)
         rows.append({
-            "Item": s.item_id, "Topic": info.topic if info else "", "Shown": s.attempts,
+            "Item": s.item_id, "Topic": progress.topic_label(info.topic, names) if info else "", "Shown": s.attempts,
             "Enough data": "yes" if s.attempts >= FEW_ANSWERS else "few: rough",
             "Facility": num(s.facility, ".0%"), "SD": num(s.sd), "Discrimination": num(s.discrimination),
             "Efficiency": num(s.discriminative_efficiency, ".0%"),
             "Intended weight": num(s.intended_weight, ".1%"), "Effective weight": num(s.effective_weight, ".1%"),
-            "Flags": "; ".join(f.reason for f in s.flags),
+            "Flags": flags_text(s),
         })
-    st.dataframe(rows, hide_index=True, width="stretch")
+    if rows:
+        st.dataframe(rows, hide_index=True, width="stretch")
+    else:
+        st.caption(f"No item is flagged among those answered by at least {FEW_ANSWERS} trainees.")
     st.caption("Facility: share of the marks earned. Discrimination: correlation of the item with the rest of the "
                "exam (-1..1). Efficiency: discrimination as a share of the most this item could reach. Flags: "
                "facility below 20% or above 90%, discrimination below 0.2 or negative, a distractor chosen by "
                f"under 5%. An item shown to fewer than {FEW_ANSWERS} trainees (exams drawn at random from a large "
-               "bank) has rough figures: judge it once more trainees have answered it.")
+               "bank) has rough figures and is not flagged: judge it once more trainees have answered it.")
 
     st.subheader("One item: who chose what")
     ids = [s.item_id for s in t.items]
@@ -71,12 +95,16 @@ def render() -> None:
     s = next(i for i in t.items if i.item_id == qid)
     info = stats.questions.get(qid)
     if info:
-        st.markdown(f"**{qid}** · {info.topic} · {info.type} · {info.status} · version(s) {info.versions}")
+        st.markdown(f"**{qid}** · {progress.topic_label(info.topic, names)} · {info.type} · {info.status} · "
+                    f"version(s) {info.versions}")
         st.markdown(info.stem)
-    for f in s.flags:
-        st.warning(f.reason)
+    if not judged(s):
+        st.info(f"Answered by {s.attempts} trainee(s) only: too few answers to judge this item.")
+    else:
+        for f in s.flags:
+            st.warning(f.reason)
     if s.options:
-        st.dataframe([{"Option": o.label, "Text": o.text, "Right": "✔" if o.correct else "", "Chosen by": o.count,
+        st.dataframe([{"Option": o.label, "Text": o.text, "Right": "yes" if o.correct else "", "Chosen by": o.count,
                        "Share": f"{o.share:.0%}"} for o in s.options]
                      + ([{"Option": "—", "Text": "(no answer)", "Right": "", "Chosen by": "",
                           "Share": f"{s.no_answer_share:.0%}"}] if s.no_answer_share else []),
