@@ -135,7 +135,9 @@ def test_practice_checks_each_answer_at_once_and_saves_it(app_env, people):
     trainee = people["trainee"]
     at = open_page(trainee, "practice")
     no_trace(at)
-    at.multiselect[0].set_value(["spacing"])
+    assert at.slider[0].max == 12  # every topic: all the live questions (3 topics of 4)
+    at.multiselect[0].set_value(["spacing"]).run()
+    assert at.slider[0].max == 4  # capped at what the chosen topics have, not at 50
     at.slider[0].set_value(2)
     button(at, "Start practising").click().run()
     no_trace(at)
@@ -162,6 +164,20 @@ def test_practice_checks_each_answer_at_once_and_saves_it(app_env, people):
     button(at, "Finish this practice").click().run()
     no_trace(at)
     assert "You finished this practice: 1 of 2 points (50%)" in texts(at)
+
+
+def test_stopping_a_practice_takes_one_click_and_says_so(app_env, people):
+    trainee = people["trainee"]
+    with app_env.transaction() as s:
+        aid = attempts.start_practice(s, trainee, ["spacing"], 3)
+    at = open_page(trainee, "practice")
+    at.radio[0].set_value(key_of(app_env, aid, 0))
+    button(at, "Check my answer").click().run()
+    button(at, "Stop here and see my score").click().run()
+    no_trace(at)
+    assert "You stopped this practice after 1 of 3 questions: 1 of 3 points (33%)." in texts(at)
+    with app_env.sessions() as s:
+        assert s.get(Attempt, aid).state == "submitted"
 
 
 def test_practice_without_a_choice_says_so(app_env, people):

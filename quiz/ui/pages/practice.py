@@ -10,13 +10,14 @@ import streamlit as st
 from quiz.services import attempts, progress
 from quiz.services.attempts import AttemptView
 from quiz.ui import runtime
-from quiz.ui.question_widgets import answer_input, read_answer, show_feedback, show_question
+from quiz.ui.question_widgets import answer_input, plural, read_answer, show_feedback, show_question
 
 MISSING_ANSWER = {
     "numeric": "Please enter a number first.",
     "multiple": "Please tick at least one answer first.",
     "ordering": "Please place all {n} steps in order first.",
 }
+REQUESTED_KEY = "_practice_requested_{}"
 PRESET_KEY = "practice_topics"  # set by the home page ("practise your weakest topics")
 
 
@@ -74,18 +75,27 @@ def _start_form(actor) -> None:  # noqa: ANN001
     counts = dict(available)
     preset = [t for t in st.session_state.pop(PRESET_KEY, []) if t in counts]
     st.write("Pick the topics you want to work on and how many questions. Each answer is checked straight away.")
-    with st.form("start_practice"):
-        topics = st.multiselect("Topics (leave empty for all topics)", list(counts), default=preset,
-                                key="practice_topics_pick",
-                                format_func=lambda t: f"{progress.topic_label(t, names)} ({counts[t]})")
-        most = min(attempts.MAX_PRACTICE_ITEMS, sum(counts.values()))
-        count = st.slider("How many questions (at most as many as the topics have)", 1, max(most, 2),
-                          min(10, most), key="practice_count")
-        go = st.form_submit_button("Start practising", type="primary")
-    if go:
+    # No form: the most questions one can ask for follows the topics chosen.
+    topics = st.multiselect("Topics (leave empty for all topics)", list(counts), default=preset,
+                            key="practice_topics_pick",
+                            format_func=lambda t: f"{progress.topic_label(t, names)} ({counts[t]})")
+    live = sum(counts[t] for t in (topics or counts))
+    most = min(attempts.MAX_PRACTICE_ITEMS, live)
+    if most <= 1:
+        st.write(f"These topics have {plural(live, 'question')}.")
+        count = 1
+    else:
+        if st.session_state.get("practice_count", 0) > most:  # fewer topics chosen: back to the default
+            del st.session_state["practice_count"]
+        count = st.slider("How many questions", 1, most, min(10, most), key="practice_count",
+                          help=f"Up to {plural(most, 'question')}: "
+                               + ("what the chosen topics have." if most == live else
+                                  f"a practice holds at most {attempts.MAX_PRACTICE_ITEMS}."))
+    if st.button("Start practising", type="primary", key="start_practice"):
         aid = runtime.run(attempts.start_practice, actor, topics, count,
                           topic_names={t: progress.topic_label(t, names) for t in topics})
         if aid:
+            st.session_state[REQUESTED_KEY.format(aid)] = count
             st.rerun()
 
 
@@ -94,6 +104,10 @@ def render_immediate(actor, view: AttemptView, *, finish_label: str) -> None:  #
     total = len(view.items)
     answered = view.answered_count
     st.caption(view.title)
+    requested = st.session_state.get(REQUESTED_KEY.format(view.id))
+    if requested and total < requested:
+        st.info(f"You asked for {plural(requested, 'question')}; this practice has {total}. Case studies come "
+                "whole, with several questions each, so not every question fits.", icon=":material/info:")
     st.progress(answered / total if total else 0.0)
     st.caption(f"{answered} of {total} answered")
     pos_key = f"_imm_pos_{view.id}"
@@ -136,14 +150,12 @@ def render_immediate(actor, view: AttemptView, *, finish_label: str) -> None:  #
                 st.rerun()
         else:
             st.success("That was the last question.")
-    all_done = answered == total
-    if all_done or st.session_state.get(f"_stop_{view.id}"):
-        if st.button(finish_label if all_done else "Stop here and see my score", type="primary",
-                     key=f"finish_{view.id}"):
+    if answered == total:
+        if st.button(finish_label, type="primary", key=f"finish_{view.id}"):
             _finish(actor, view)
-    elif st.button("Stop here", key=f"stop_{view.id}"):
-        st.session_state[f"_stop_{view.id}"] = True
-        st.rerun()
+    elif st.button("Stop here and see my score", key=f"stop_{view.id}",
+                   help="Ends this session now and shows your score; questions not answered count as zero."):
+        _finish(actor, view)
 
 
 def _finish(actor, view: AttemptView) -> None:  # noqa: ANN001
@@ -151,9 +163,12 @@ def _finish(actor, view: AttemptView) -> None:  # noqa: ANN001
     if res is None:
         return
     label = "practice" if view.mode == "practice" else "review session"
+    answered, total = view.answered_count, len(view.items)
+    how = (f"You finished this {label}" if answered == total else
+           f"You stopped this {label} after {answered} of {plural(total, 'question')}")
     st.session_state["_practice_done" if view.mode == "practice" else "_review_done"] = (
-        f"You finished this {label}: {res.score:g} of {res.max_score:g} points ({(res.percent or 0):.0%}). "
-        "Questions you got wrong are in your spaced-review schedule."
+        f"{how}: {round(res.score, 2):g} of {plural(round(res.max_score, 2), 'point')} "
+        f"({(res.percent or 0):.0%}). Questions you got wrong are in your spaced-review schedule."
     )
     st.session_state["results_attempt"] = view.id
     st.rerun()
