@@ -30,8 +30,9 @@ def flags_text(s: ItemStatistics) -> str:
 
 
 def _default_exam(choices: list[item_analysis.ExamChoice]) -> int:
-    """The exam most trainees sat, preferring the cohort the trainer last chose on another page."""
-    mine = [i for i, c in enumerate(choices) if c.cohort_id == st.session_state.get("_cohort_id")]
+    """The exam most trainees sat, preferring the cohort the trainer last chose on another page (when one of
+    its exams has been sat: opening on an exam without data would show nothing)."""
+    mine = [i for i, c in enumerate(choices) if c.cohort_id == st.session_state.get("_cohort_id") and c.attempts]
     return max(mine or range(len(choices)), key=lambda i: choices[i].attempts)
 
 
