@@ -87,7 +87,10 @@ def test_register_with_an_invite_code_logs_the_new_trainee_in(app_env, people):
     button(at, "Create my account").click().run()
     no_trace(at)
     assert at.session_state["actor"].email == "nia@example.com"
-    assert "Welcome, Nia" in texts(at)
+    body = texts(at)
+    assert "Welcome, Nia" in body and "Your account is ready." in body
+    assert "Getting started" in body and "**Spaced review**" in body and "**Certification exams**" in body
+    assert "Your account is ready." not in texts(at.run())  # the welcome is said once
     with app_env.sessions() as s:
         assert s.scalar(select(User.role).where(User.email == "nia@example.com")) == "trainee"
 
@@ -117,16 +120,26 @@ def test_home_offers_the_exam_in_progress_and_the_reviews_due(app_env, people):
     no_trace(at)
     body = texts(at)
     assert "Exam in progress" in body and "Foundation certificate" in body
-    assert "**1** question(s) you missed before are due" in body
+    assert "**1 question** you missed before is due" in body  # pluralised, not "question(s)"
     button(at, "Resume the exam").click().run()
     no_trace(at)
     assert "Time left" in texts(at)
 
 
-def test_home_for_a_newcomer_suggests_practice(app_env, people):
+def test_home_for_a_newcomer_shows_how_to_get_started(app_env, people):
     at = open_page(people["trainee"], "home")
     no_trace(at)
-    assert "A good first step" in texts(at)
+    assert "Getting started" in texts(at)
+    button(at, "Start practising").click().run()
+    no_trace(at)
+    assert "Pick the topics" in texts(at)
+
+
+def test_login_and_register_mark_their_password_fields_for_password_managers(app_env, people):
+    login = open_page(None, "login")
+    assert login.text_input(key="login_password").proto.autocomplete == "current-password"
+    reg = open_page(None, "register")
+    assert {reg.text_input(key=k).proto.autocomplete for k in ("reg_password", "reg_password2")} == {"new-password"}
 
 
 # -- practice ------------------------------------------------------------------------------------------------
@@ -195,7 +208,7 @@ def test_practice_without_a_choice_says_so(app_env, people):
 EXAM_LOCK = "Finish or submit your exam first: practice and review are closed while an exam is in progress."
 
 
-@pytest.mark.parametrize("page,start_label", [("practice", "Start practising"), ("review", "Review 1 question(s) now")])
+@pytest.mark.parametrize("page,start_label", [("practice", "Start practising"), ("review", "Review 1 question now")])
 def test_practice_and_review_pages_say_they_are_closed_during_an_exam(app_env, people, page, start_label):
     trainee = people["trainee"]
     exam = make_exam(app_env)
@@ -349,7 +362,7 @@ def test_review_serves_due_questions_and_updates_the_schedule(app_env, people):
         review.schedule_wrong(s, trainee.id, ["spacing-002"])
     at = open_page(trainee, "review")
     no_trace(at)
-    button(at, "Review 1 question(s) now").click().run()
+    button(at, "Review 1 question now").click().run()
     no_trace(at)
     with app_env.sessions() as s:
         rid = s.scalar(select(Attempt.id).where(Attempt.mode == "review"))

@@ -11,8 +11,8 @@ def render() -> None:
     st.title("Log in")
     st.caption("Mesotherapy training and certification")
     with st.form("login"):
-        email = st.text_input("Email", key="login_email")
-        password = st.text_input("Password", type="password", key="login_password")
+        email = st.text_input("Email", key="login_email", autocomplete="username")
+        password = st.text_input("Password", type="password", key="login_password", autocomplete="current-password")
         submitted = st.form_submit_button("Log in", type="primary")
     if submitted:
         platform = runtime.get_platform()

@@ -7,6 +7,7 @@ import streamlit as st
 from quiz.services import accounts
 from quiz.services.permissions import Actor
 from quiz.ui import runtime
+from quiz.ui.pages.trainee_home import JUST_REGISTERED
 
 
 def render() -> None:
@@ -16,9 +17,11 @@ def render() -> None:
     with st.form("register"):
         code = st.text_input("Invite code", key="reg_code")
         name = st.text_input("Your name", key="reg_name")
-        email = st.text_input("Email", key="reg_email")
-        password = st.text_input("Password (8 characters or more)", type="password", key="reg_password")
-        password2 = st.text_input("Repeat the password", type="password", key="reg_password2")
+        email = st.text_input("Email", key="reg_email", autocomplete="username")
+        password = st.text_input("Password (8 characters or more)", type="password", key="reg_password",
+                                 autocomplete="new-password")
+        password2 = st.text_input("Repeat the password", type="password", key="reg_password2",
+                                  autocomplete="new-password")
         submitted = st.form_submit_button("Create my account", type="primary")
     if submitted:
         if password != password2:
@@ -29,5 +32,6 @@ def render() -> None:
         if user is not None:
             runtime.set_actor(user)
             st.session_state["_resume_to"] = "home"
+            st.session_state[JUST_REGISTERED] = True  # Home welcomes them and shows how to get started
             st.rerun()
     st.caption("Already registered? Use **Log in** in the menu.")

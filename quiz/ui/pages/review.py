@@ -7,6 +7,7 @@ import streamlit as st
 from quiz.services import review
 from quiz.ui import runtime
 from quiz.ui.pages.practice import closed_or_running
+from quiz.ui.question_widgets import plural
 
 
 def render() -> None:
@@ -25,12 +26,13 @@ def render() -> None:
     if status.due_now:
         st.metric("Due now", status.due_now)
         n = min(status.due_now, review.SESSION_SIZE)
-        if st.button(f"Review {n} question(s) now", type="primary", key="start_review") \
+        if st.button(f"Review {plural(n, 'question')} now", type="primary", key="start_review") \
                 and runtime.run(review.start_review, actor):
             st.rerun()
     elif status.scheduled:
         when = status.next_due_at.strftime("%d %b %Y, %H:%M UTC") if status.next_due_at else "later"
-        st.success(f"Nothing is due right now. {status.scheduled} question(s) are scheduled; the next is due "
-                   f"{when}.", icon=":material/event_available:")
+        st.success(f"Nothing is due right now. {plural(status.scheduled, 'question')} "
+                   f"{'is' if status.scheduled == 1 else 'are'} scheduled; the next is due {when}.",
+                   icon=":material/event_available:")
     else:
         st.info("Nothing to review yet. Questions you get wrong in practice or in an exam will appear here.")

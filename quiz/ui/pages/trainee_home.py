@@ -6,6 +6,9 @@ import streamlit as st
 
 from quiz.services import attempts, progress
 from quiz.ui import runtime
+from quiz.ui.question_widgets import plural
+
+JUST_REGISTERED = "_just_registered"  # set by the register page
 
 
 def _go(key: str) -> None:
@@ -21,7 +24,11 @@ def render() -> None:
     if home is None:
         return
     names = progress.topic_names(runtime.get_platform().settings.bank_path)
-    anything = False
+    if st.session_state.pop(JUST_REGISTERED, False):
+        st.success("Your account is ready. Welcome to the mesotherapy training!", icon=":material/celebration:")
+    anything = not runtime.run(attempts.list_attempts, actor)  # a newcomer: how to get started, first
+    if anything:
+        _getting_started()
     exam_running = home.exam_in_progress is not None  # practice and review are closed until it is submitted
 
     if home.exam_in_progress is not None:
@@ -51,7 +58,8 @@ def render() -> None:
         anything = True
         with st.container(border=True):
             st.subheader(":material/replay: Spaced review")
-            st.write(f"**{home.review.due_now}** question(s) you missed before are due for review.")
+            n = home.review.due_now
+            st.write(f"**{plural(n, 'question')}** you missed before {'is' if n == 1 else 'are'} due for review.")
             if exam_running:
                 st.caption("You can review them once your exam is submitted.")
             elif st.button("Review them now", key="home_review"):
@@ -70,7 +78,8 @@ def render() -> None:
         with st.container(border=True):
             st.subheader(":material/trending_down: Your weakest topics")
             for t in home.weakest:
-                st.write(f"- {progress.topic_label(t.topic, names)}: {t.mastery:.0%} of {t.answered} answer(s)")
+                st.write(f"- {progress.topic_label(t.topic, names)}: {t.mastery:.0%} over "
+                         f"{plural(t.answered, 'answer')}")
             if exam_running:
                 st.caption("You can practise them once your exam is submitted.")
             elif st.button("Practise these topics", key="home_practise_weak"):
@@ -96,8 +105,20 @@ def render() -> None:
                     st.session_state["results_attempt"] = e.id
                     _go("results")
 
-    if not anything:
-        st.info("A good first step: a short **practice** session. Each answer is checked straight away, and "
+    if not anything:  # attempts finished, nothing due or open: practice is the next step
+        st.info("Nothing is waiting for you right now. A short **practice** session keeps you sharp, and "
                 "questions you miss come back later in **spaced review**.")
+        if st.button("Start practising", type="primary", key="home_first_practice"):
+            _go("practice")
+
+def _getting_started() -> None:
+    """For a trainee with no attempt yet: the three ways to learn here, and the first step."""
+    with st.container(border=True):
+        st.subheader(":material/flag: Getting started")
+        st.markdown(
+            "1. **Practice**: pick topics and answer a few questions; each answer is checked straight away, "
+            "with the reason why.\n"
+            "2. **Spaced review**: questions you miss come back later, spaced out so that they stick.\n"
+            "3. **Certification exams**: timed exams set by your trainer; pass one to earn a certificate.")
         if st.button("Start practising", type="primary", key="home_first_practice"):
             _go("practice")
