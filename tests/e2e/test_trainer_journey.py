@@ -79,7 +79,8 @@ def test_trainer_journey(start_app, page, tmp_path):
     # import questions from Moodle GIFT: a file with a problem imports nothing and says where; a good one lands
     page.get_by_role("link", name="Question bank").click()
     wait_idle(page)
-    page.get_by_role("tab", name="Import").click()
+    page.get_by_text("Import", exact=True).first.click()
+    wait_idle(page)
     bad = tmp_path / "bad.gift.txt"
     bad.write_text(GOOD_GIFT + "\n::bad-1::Match each step {=wipe -> clean =autoclave -> sterilise}\n")
     page.locator("input[type=file]").set_input_files(str(bad))

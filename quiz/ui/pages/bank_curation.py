@@ -14,16 +14,35 @@ from quiz.ui import runtime
 from quiz.ui.pages.cohorts import require_trainer
 from quiz.ui.pages.item_analysis import num
 
+SECTIONS = {"browse": "Browse and curate", "import": "Import", "export": "Export"}
+
 
 def _flash() -> None:
     msg = st.session_state.pop("_bank_flash", None)
     if msg:
+        st.toast(msg)  # seen wherever the trainer has scrolled to
         st.success(msg)
 
 
 def _done(msg: str) -> None:
     st.session_state["_bank_flash"] = msg
     st.rerun()
+
+
+def _save_edit(actor, qid: str, text: str) -> None:  # noqa: ANN001
+    """Save the edited YAML as a new version, or say why not (the editor stays open with the text kept)."""
+    try:
+        data = yaml.safe_load(text)
+    except yaml.YAMLError as err:
+        st.error(f"That is not valid YAML: {str(err).splitlines()[0]}")
+        return
+    if not isinstance(data, dict):
+        st.error("The item must be a mapping of fields (id, type, stem, ...).")
+        return
+    version = runtime.run(bank_admin.edit, actor, qid, data, catalogue=_catalogue())
+    if version:
+        st.session_state.pop(f"bank_edit_{qid}", None)  # reload the editor from the saved version
+        _done(f"{qid} saved as version {version}.")
 
 
 def _catalogue():  # noqa: ANN202
@@ -69,7 +88,7 @@ def _browse(actor) -> None:  # noqa: ANN001
     st.markdown(q.stem)
     for i, o in enumerate(q.options):
         right = i in q.correct_indexes
-        st.markdown(f"{'✔' if right else '•'} {chr(65 + i)}. {o.text}")
+        st.markdown(f"{chr(65 + i)}. {o.text}" + (" — **right answer**" if right else ""))
     if qid in stats:
         for f in stats[qid].flags:
             st.warning(f.reason)
@@ -79,23 +98,18 @@ def _browse(actor) -> None:  # noqa: ANN001
         _done(f"{qid} is live: trainees can now be given it.")
     if s.status != "retired" and b2.button("Retire", key="bank_retire") and runtime.run(bank_admin.retire, actor, qid):
         _done(f"{qid} is retired: no new attempt will show it; past attempts and statistics keep it.")
-    with st.expander("Edit this item (saves a new version; past attempts keep theirs)"):
-        with st.form(f"edit_{qid}"):
-            text = st.text_area("The item, in the bank's YAML form", yaml.safe_dump(detail.authoring, sort_keys=False,
-                                                                                    allow_unicode=True),
-                                height=360, key=f"bank_edit_{qid}")
-            if st.form_submit_button("Save as a new version"):
-                try:
-                    data = yaml.safe_load(text)
-                except yaml.YAMLError as err:
-                    st.error(f"That is not valid YAML: {str(err).splitlines()[0]}")
-                    return
-                if not isinstance(data, dict):
-                    st.error("The item must be a mapping of fields (id, type, stem, ...).")
-                    return
-                version = runtime.run(bank_admin.edit, actor, qid, data, catalogue=_catalogue())
-                if version:
-                    _done(f"{qid} saved as version {version}.")
+    # a toggle, not an expander: it stays open after a refused save, so the message and the text stay in view
+    if not st.toggle("Edit this item (saves a new version; past attempts keep theirs)", key="bank_edit_open"):
+        return
+    problems = st.container()  # any refusal shows here, above the text
+    with st.form(f"edit_{qid}"):
+        text = st.text_area("The item, in the bank's YAML form", yaml.safe_dump(detail.authoring, sort_keys=False,
+                                                                                allow_unicode=True),
+                            height=360, key=f"bank_edit_{qid}")
+        submitted = st.form_submit_button("Save as a new version")
+    if submitted:
+        with problems:
+            _save_edit(actor, qid, text)
 
 
 def _import(actor) -> None:  # noqa: ANN001
@@ -158,10 +172,7 @@ def render() -> None:
     actor = require_trainer()
     st.title("Question bank")
     _flash()
-    browse, imp, exp = st.tabs(["Browse and curate", "Import", "Export"])
-    with browse:
-        _browse(actor)
-    with imp:
-        _import(actor)
-    with exp:
-        _export(actor)
+    # a remembered choice rather than st.tabs, which jump back to the first tab after every action
+    section = st.radio("Section", list(SECTIONS), format_func=SECTIONS.get, horizontal=True, key="bank_section",
+                       label_visibility="collapsed")
+    {"browse": _browse, "import": _import, "export": _export}[section or "browse"](actor)
