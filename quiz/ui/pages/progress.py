@@ -13,6 +13,22 @@ MODE_LABELS = {"exam": "Exam", "practice": "Practice", "review": "Review"}
 STATE_LABELS = {"in_progress": "in progress", "submitted": "submitted", "expired": "time ran out"}
 
 
+def _ms(t: pd.Timestamp) -> int:
+    return int(t.timestamp() * 1000)
+
+
+def _time_axis(when: pd.Series) -> alt.X:
+    """Dates, not clock times: a few attempts on one day used to get labels down to the second. The axis
+    covers at least a day either side, with one tick a day while the span is short."""
+    start, end = when.min().normalize(), when.max().normalize() + pd.Timedelta(days=1)
+    span = (end - start).days
+    if span < 3:
+        start, end = start - pd.Timedelta(days=1), end + pd.Timedelta(days=1)
+    ticks = {"interval": "day", "step": 1} if span <= 14 else 6
+    return alt.X("When:T", title=None, scale=alt.Scale(domain=[_ms(start), _ms(end)]),
+                 axis=alt.Axis(format="%d %b", tickCount=ticks, labelOverlap=True, labelAngle=0))
+
+
 def render() -> None:
     actor = runtime.require_actor()
     st.title("My progress")
@@ -30,11 +46,12 @@ def render() -> None:
     if history:
         df = pd.DataFrame([{"When": p.at, "Score": p.percent, "Kind": MODE_LABELS.get(p.mode, p.mode),
                             "Attempt": p.title} for p in history])
-        chart = (alt.Chart(df).mark_line(point=True)
-                 .encode(x=alt.X("When:T", title=None), y=alt.Y("Score:Q", axis=alt.Axis(format="%"),
-                                                               scale=alt.Scale(domain=[0, 1])),
-                         color=alt.Color("Kind:N", title=None), tooltip=["Attempt", "Kind", "When:T",
-                                                                         alt.Tooltip("Score:Q", format=".0%")]))
+        chart = (alt.Chart(df).mark_line(point=alt.OverlayMarkDef(size=90, filled=True))
+                 .encode(x=_time_axis(df["When"]),
+                         y=alt.Y("Score:Q", title=None, axis=alt.Axis(format="%"), scale=alt.Scale(domain=[0, 1])),
+                         color=alt.Color("Kind:N", title=None),
+                         tooltip=["Attempt", "Kind", alt.Tooltip("When:T", format="%d %b %Y, %H:%M"),
+                                  alt.Tooltip("Score:Q", format=".0%")]))
         st.altair_chart(chart, width="stretch")
     else:
         st.caption("Finish a practice or an exam to see your scores here.")
@@ -43,13 +60,16 @@ def render() -> None:
     if mastery:
         mdf = pd.DataFrame([{"Topic": progress.topic_label(m.topic, names), "Mastery": m.mastery,
                              "Answers": m.answered, "Right": m.correct} for m in mastery])
-        bars = (alt.Chart(mdf).mark_bar()
-                .encode(x=alt.X("Mastery:Q", axis=alt.Axis(format="%"), scale=alt.Scale(domain=[0, 1])),
-                        y=alt.Y("Topic:N", sort="x", title=None, axis=alt.Axis(labelLimit=320)),
-                        color=alt.Color("Mastery:Q", scale=alt.Scale(scheme="redyellowgreen", domain=[0, 1]),
-                                        legend=None),
-                        tooltip=["Topic", alt.Tooltip("Mastery:Q", format=".0%"), "Answers", "Right"]))
-        st.altair_chart(bars, width="stretch")
+        st.caption("Mastery is the share of the marks you earned on a topic's questions, over every answer you "
+                   "have given in practice, review and exams.")
+        base = alt.Chart(mdf).encode(
+            x=alt.X("Mastery:Q", title=None, axis=alt.Axis(format="%"), scale=alt.Scale(domain=[0, 1.12])),
+            y=alt.Y("Topic:N", sort="x", title=None, axis=alt.Axis(labelLimit=320)),
+            tooltip=["Topic", alt.Tooltip("Mastery:Q", format=".0%"), "Answers", "Right"])
+        bars = base.mark_bar().encode(color=alt.Color("Mastery:Q", legend=None,
+                                                      scale=alt.Scale(scheme="redyellowgreen", domain=[0, 1])))
+        values = base.mark_text(align="left", dx=4).encode(text=alt.Text("Mastery:Q", format=".0%"))
+        st.altair_chart(bars + values, width="stretch")
     else:
         st.caption("Answer some questions to see your mastery of each topic.")
 
