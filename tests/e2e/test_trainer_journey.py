@@ -63,12 +63,15 @@ def test_trainer_journey(start_app, page, tmp_path):
     # define an exam for it
     page.get_by_role("link", name="Exams").click()
     wait_idle(page)
-    page.get_by_label("Exam name").first.fill("Browser exam")  # (the edit tab has one too)
+    page.get_by_label("Exam name").fill("Browser exam")
     page.get_by_label(re.compile(r"^Session spacing and treatment plans \(\d+ live\)")).first.fill("2")
     expect(page.get_by_label("Cohort")).to_have_value("Browser cohort")
     page.get_by_role("button", name="Create the exam").click()
     wait_idle(page)
-    expect(page.get_by_text("Exam 'Browser exam' created")).to_be_visible()
+    # confirmed in a toast (seen wherever the page is scrolled) and in a message on the page
+    expect(page.get_by_test_id("stToast").get_by_text("Exam 'Browser exam' created")).to_be_visible()
+    expect(page.get_by_test_id("stAlertContentSuccess").get_by_text("Exam 'Browser exam' created")).to_be_visible()
+    expect(page.get_by_label("Exam name")).to_have_value("")  # the form starts afresh
 
     # item analysis of the demo exam
     page.get_by_role("link", name="Item analysis").click()

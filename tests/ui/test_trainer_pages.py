@@ -78,6 +78,12 @@ def test_exam_setup_refuses_an_impossible_blueprint_then_creates_the_exam(app_en
         s.add(Cohort(name="Spring", invite_code="SPRING27", trainer_id=trainer.id))
     at = open_page(trainer, "exam-setup")
     no_trace(at)
+    # no opening or closing date boxes until their box is ticked
+    assert not at.get("date_input") and not at.get("time_input")
+    at.checkbox(key="new_exam_opens_on").check().run()
+    assert [d.label for d in at.date_input] == ["An opening date (date, UTC)"]
+    at.checkbox(key="new_exam_opens_on").uncheck().run()
+    assert not at.get("date_input")
     at.text_input(key="new_exam_name").input("Foundation")
     at.number_input(key="new_exam_topic_hygiene").set_value(50)
     button(at, "Create the exam").click().run()
@@ -90,6 +96,11 @@ def test_exam_setup_refuses_an_impossible_blueprint_then_creates_the_exam(app_en
     button(at, "Create the exam").click().run()
     no_trace(at)
     assert "Exam 'Foundation' created for Spring: 5 questions" in texts(at)
+    assert [t.value for t in at.toast] == [at.success[0].value]
+    # the form starts afresh for the next exam, and the page stays on it
+    assert at.text_input(key="new_exam1_name").value == ""  # (new keys: the browser resets only new widgets)
+    assert at.number_input(key="new_exam1_topic_hygiene").value == 0
+    assert at.radio(key="exam_section").value == "new"
     with app_env.sessions() as s:
         exam = s.scalar(select(Exam))
     assert exam.blueprint["topics"] == {"hygiene": 3, "spacing": 2} and exam.pass_mark == pytest.approx(0.8)
@@ -99,6 +110,7 @@ def test_exam_setup_refuses_an_impossible_blueprint_then_creates_the_exam(app_en
 def test_exam_setup_grants_extra_minutes_only_then_an_extra_attempt(app_env, demo_trainer):
     at = open_page(demo_trainer, "exam-setup")
     no_trace(at)
+    at.radio(key="exam_section").set_value("extra").run()
     assert at.number_input(key="override_attempts").value == 0
     assert at.number_input(key="override_minutes").value == 0
     # minutes only: no extra attempt slips in with them
@@ -115,6 +127,7 @@ def test_exam_setup_grants_extra_minutes_only_then_an_extra_attempt(app_env, dem
     no_trace(at)
     assert "Granted" in texts(at) and "1 extra attempt on" in texts(at)
     assert "1 extra attempt and 10 extra minutes per attempt" in texts(at)
+    assert at.radio(key="exam_section").value == "extra"  # still on the section the trainer was using
     with app_env.sessions() as s:
         assert s.execute(select(ExamOverride.extra_attempts, ExamOverride.extra_minutes)).one() == (1, 10)
     # nothing at all is refused

@@ -24,9 +24,13 @@ def _live_counts(session) -> dict[str, int]:  # noqa: ANN001
     return dict(sorted(Counter(c.question.topic for c in current_questions(session)).items()))
 
 
+SECTIONS = {"new": "Define a new exam", "edit": "Change an exam", "extra": "Extra attempts or time"}
+
+
 def _flash() -> None:
     msg = st.session_state.pop("_exam_flash", None)
     if msg:
+        st.toast(msg)  # seen wherever the trainer has scrolled to
         st.success(msg)
 
 
@@ -35,25 +39,42 @@ def _done(msg: str) -> None:
     st.rerun()
 
 
+def _new_prefix() -> str:
+    """Key prefix of the new-exam form's widgets. It changes after each exam is created, so the form starts
+    afresh: deleting widget keys resets them on the server but not in the browser, which keeps showing them."""
+    n = st.session_state.get("_new_exam_round", 0)
+    return "new_exam" if not n else f"new_exam{n}"
+
+
+def _start_afresh() -> None:
+    old = _new_prefix() + "_"
+    for k in [k for k in st.session_state if isinstance(k, str) and k.startswith(old)]:
+        del st.session_state[k]
+    st.session_state["_new_exam_round"] = st.session_state.get("_new_exam_round", 0) + 1
+
+
 def _moment(label: str, current: datetime | None, key: str) -> datetime | None:
-    """An optional UTC date and time."""
+    """An optional UTC date and time; the date and time boxes show only once the box is ticked."""
     on = st.checkbox(f"Set {label}", value=current is not None, key=f"{key}_on")
+    if not on:
+        return None
     c1, c2 = st.columns(2)
     d = c1.date_input(f"{label.capitalize()} (date, UTC)", value=(current or datetime.now(UTC)).date(),
                       key=f"{key}_date", format="DD/MM/YYYY")
     t = c2.time_input(f"{label.capitalize()} (time, UTC)", value=(current.time() if current else time(9, 0)),
                       key=f"{key}_time")
-    if not on or not isinstance(d, date):
+    if not isinstance(d, date):
         return None
     return datetime.combine(d, t, tzinfo=UTC)
 
 
 def _exam_form(prefix: str, counts: dict[str, int], exam: exams.ExamInfo | None) -> dict | None:
-    """The exam's fields; returns the values when the form is submitted."""
+    """The exam's fields; returns the values when the button is pressed. Not an st.form: ticking 'Set an
+    opening date' must show its date boxes at once (widgets in a form only react on submit)."""
     bp = exam.blueprint if exam else {}
     topics_now = (bp.get("topics") or {}) if exam else {}
     mix_now = (bp.get("difficulty_mix") or {}) if exam else {}
-    with st.form(f"{prefix}_form"):
+    with st.container(border=True):
         name = st.text_input("Exam name", value=exam.name if exam else "", key=f"{prefix}_name",
                              placeholder="e.g. Foundation certificate, Spring 2027")
         st.markdown("**Questions per topic** (drawn at random from the live bank for each attempt)")
@@ -94,7 +115,7 @@ def _exam_form(prefix: str, counts: dict[str, int], exam: exams.ExamInfo | None)
         opens = _moment("an opening date", exam.opens_at if exam else None, f"{prefix}_opens")
         closes = _moment("a closing date", exam.closes_at if exam else None, f"{prefix}_closes")
         label = "Save the changes" if exam else "Create the exam"
-        if not st.form_submit_button(label, type="primary"):
+        if not st.button(label, type="primary", key=f"{prefix}_submit"):
             return None
     return dict(name=name, topics=topics, difficulty_mix={k: v / 100 for k, v in mix.items() if v} or None,
                 time_limit_minutes=int(minutes), pass_mark=float(mark) / 100, attempts_allowed=int(tries),
@@ -132,23 +153,26 @@ def render() -> None:
     else:
         st.caption(f"{cohort.name} has no exam yet.")
 
-    new_tab, edit_tab, extra_tab = st.tabs(["Define a new exam", "Change an exam", "Extra attempts or time"])
-    with new_tab:
+    # a remembered choice rather than st.tabs, which jump back to the first tab after every action
+    section = st.radio("Section", list(SECTIONS), format_func=SECTIONS.get, horizontal=True, key="exam_section",
+                       label_visibility="collapsed") or "new"
+    if section == "new":
         if not counts:
             st.warning("The question bank has no live items yet, so no exam can be drawn.")
-        else:
-            values = _exam_form("new_exam", counts, None)
-            if values is not None:
-                made = runtime.run(exams.define_exam, actor, cohort_id=cohort.id, **values)
-                if made:
-                    _done(f"Exam '{made.name}' created for {cohort.name}: {made.total_items} questions, "
-                          f"{made.time_limit_minutes} minutes, pass mark {made.pass_mark:.0%}.")
+            return
+        values = _exam_form(_new_prefix(), counts, None)
+        if values is not None:
+            made = runtime.run(exams.define_exam, actor, cohort_id=cohort.id, **values)
+            if made:
+                _start_afresh()
+                _done(f"Exam '{made.name}' created for {cohort.name}: {made.total_items} questions, "
+                      f"{made.time_limit_minutes} minutes, pass mark {made.pass_mark:.0%}.")
+        return
     if not items:
-        for tab in (edit_tab, extra_tab):
-            tab.caption("Define an exam first.")
+        st.caption("Define an exam first.")
         return
     labels = {e.id: e.name + ("" if e.is_active else " (deactivated)") for e in items}
-    with edit_tab:
+    if section == "edit":
         eid = st.selectbox("Exam", list(labels), format_func=labels.get, key="edit_exam_pick")
         exam = next(e for e in items if e.id == eid)
         if exam.attempts:
@@ -165,7 +189,7 @@ def render() -> None:
         elif st.button("Reactivate this exam", key="activate_exam") and runtime.run(exams.set_active, actor, eid,
                                                                                        True):
             _done(f"'{exam.name}' is active again.")
-    with extra_tab:
+    else:
         _overrides(actor, cohort, items, labels)
 
 
