@@ -87,6 +87,7 @@ class FeedbackView:
     right_answer: str
     feedback: list[str]  # the feedback of the chosen option(s), or the numeric item's feedback
     explanation: str
+    source: tuple[str, str] | None = None  # (source id, section) the explanation draws on
 
 
 @dataclass(frozen=True)
@@ -172,6 +173,7 @@ class ItemResult:
     right_answer: str | None  # None when the exam's review options hide answers
     feedback: list[str] | None
     explanation: str | None  # None when hidden
+    source: tuple[str, str] | None = None  # (source id, section) behind the explanation, when it is shown
 
 
 @dataclass(frozen=True)
@@ -306,6 +308,7 @@ def _feedback(q: Question, resp: Response, order: list[int]) -> FeedbackView:
         your_answer=_display_describe(q, resp.answer, order),
         right_answer=_display_describe(q, correct_answer(q), order),
         feedback=_chosen_feedback(q, resp.answer, correct, order), explanation=q.explanation,
+        source=(q.source.id, q.source.section),
     )
 
 
@@ -700,6 +703,7 @@ def results(session: Session, actor: Actor, attempt_id: int, *, now: datetime | 
             feedback=(_chosen_feedback(q, answer, scored.correct, item.option_order)
                       if opts["show_explanations"] else None),
             explanation=q.explanation if opts["show_explanations"] else None,
+            source=(q.source.id, q.source.section) if opts["show_explanations"] else None,
         ))
     from quiz.services.certificates import code_for_attempt
 

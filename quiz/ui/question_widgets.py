@@ -7,11 +7,15 @@ quiz.domain.scoring), so what a widget returns can be saved as it is.
 from __future__ import annotations
 
 from collections.abc import Callable
+from functools import lru_cache
+from pathlib import Path
 from typing import Any
 
 import streamlit as st
+import yaml
 
 from quiz.services.attempts import FeedbackView, ItemView, ResultsView
+from quiz.ui import runtime
 
 TYPE_HINTS = {
     "single": "Choose one answer.",
@@ -173,6 +177,38 @@ def show_feedback(fb: FeedbackView, item_type: str | None = None) -> None:
     for line in fb.feedback:
         st.markdown(f"- {line}")
     st.markdown(f"**Why:** {fb.explanation}")
+    _source_note(fb.source)
+
+
+@lru_cache(maxsize=4)
+def _sources_from(path: str, mtime: float) -> dict[str, tuple[str, str]]:  # noqa: ARG001 (mtime: cache key)
+    try:
+        data = yaml.safe_load((Path(path) / "sources.yaml").read_text(encoding="utf-8")) or {}
+        return {str(s["id"]): (str(s.get("title") or s["id"]), str(s.get("summary") or "").strip())
+                for s in data.get("sources", []) if "id" in s}
+    except (OSError, yaml.YAMLError, AttributeError, TypeError):
+        return {}
+
+
+def _sources() -> dict[str, tuple[str, str]]:
+    """Source id -> (title, summary), from the bank's sources.yaml."""
+    path = Path(runtime.get_platform().settings.bank_path)
+    try:
+        mtime = (path / "sources.yaml").stat().st_mtime
+    except OSError:
+        return {}
+    return _sources_from(str(path), mtime)
+
+
+def _source_note(source: tuple[str, str] | None) -> None:
+    """Name the source an explanation draws on: explanations say "the clinic article" or "the sources", which
+    trainees cannot see, so they get its title, the section, and our summary of it."""
+    if not source:
+        return
+    title, summary = _sources().get(source[0], (None, ""))
+    if title is None:
+        return
+    st.caption(f"Source: {title} (section: {source[1]})", help=summary or None)
 
 
 def _answers(yours: str, right: str | None) -> None:
@@ -194,3 +230,4 @@ def show_result_items(res: ResultsView) -> None:
                 st.markdown(f"- {line}")
             if it.explanation is not None:
                 st.markdown(f"**Why:** {it.explanation}")
+                _source_note(it.source)

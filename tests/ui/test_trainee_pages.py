@@ -165,6 +165,8 @@ def test_practice_checks_each_answer_at_once_and_saves_it(app_env, people):
     # The option's own feedback gives the verdict, so the banner gives the score only (no doubled "Right.").
     assert "You scored 1 of 1 mark." in body and "**Right.**" not in body
     assert "**Why:** Explanation of spacing-" in body and "why option" in body
+    # The explanation's source is named (trainees cannot open it, but they learn which it is).
+    assert "Source: FAQ (section: Aftercare)" in body
     button(at, "Next question →").click().run()
     wrong = (key_of(app_env, aid, 1) + 1) % 4
     at.radio[0].set_value(wrong)
