@@ -12,6 +12,7 @@ from quiz.services import cohorts, exports
 from quiz.ui import runtime
 from quiz.ui.pages.cohorts import require_trainer
 
+PREVIEW = 20  # rows shown on the page; the file has them all
 KINDS = {
     "results": ("Results: one row per attempt", exports.results_rows, exports.RESULT_COLUMNS),
     "responses": ("Answers: one row per response", exports.responses_rows, exports.RESPONSE_COLUMNS),
@@ -31,11 +32,14 @@ def render() -> None:
     rows = runtime.run(fetch, actor, cid or None)
     if rows is None:
         return
-    st.caption(f"{len(rows)} row(s). Dates are in UTC.")
+    st.caption(f"{len(rows)} row(s). Dates are in UTC."
+               + (" `percent` is a fraction from 0 to 1 (0.75 means 75%)." if "percent" in columns else ""))
     if rows:
-        st.dataframe(rows[:20], hide_index=True, width="stretch")
-        if len(rows) > 20:
-            st.caption("The first 20 rows are shown; the file has them all.")
+        # a static table, not st.dataframe: its toolbar offers its own 'Download as CSV' of only these rows,
+        # next to the real download below
+        shown = f"the first {PREVIEW} rows; the file has them all" if len(rows) > PREVIEW else "every row"
+        st.markdown(f"**Preview** ({shown})")
+        st.table(rows[:PREVIEW], hide_index=True, height=min(400, 40 + 36 * len(rows[:PREVIEW])))
     try:
         data = exports.to_csv_bytes(rows, columns) if fmt == "csv" else exports.to_xlsx_bytes(rows, columns,
                                                                                               sheet=kind)
