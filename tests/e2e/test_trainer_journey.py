@@ -58,7 +58,7 @@ def test_trainer_journey(start_app, page, tmp_path):
     page.get_by_label("Cohort name").fill("Browser cohort")
     page.get_by_role("button", name="Create the cohort").click()
     wait_idle(page)
-    expect(page.get_by_text("Cohort 'Browser cohort' created")).to_be_visible()
+    expect(page.get_by_test_id("stAlertContentSuccess").get_by_text("Cohort 'Browser cohort' created")).to_be_visible()
 
     # define an exam for it
     page.get_by_role("link", name="Exams").click()

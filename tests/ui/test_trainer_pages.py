@@ -52,7 +52,9 @@ def test_cohorts_page_creates_a_cohort_shows_its_code_and_creates_a_trainee(app_
     assert cohort.name == "Spring 2027"
     assert f"Its invite code is {cohort.invite_code}" in texts(at)
     assert [c.value for c in at.code] == [cohort.invite_code]
+    assert [t.value for t in at.toast] == [at.success[0].value]
 
+    at.radio(key="cohort_section").set_value("create").run()
     at.text_input(key="create_name").input("Nia New")
     at.text_input(key="create_email").input("not-an-email")
     at.text_input(key="create_password").input("password123")
@@ -64,6 +66,7 @@ def test_cohorts_page_creates_a_cohort_shows_its_code_and_creates_a_trainee(app_
     button(at, "Create the account").click().run()
     no_trace(at)
     assert "Account created for Nia New" in texts(at)
+    assert at.radio(key="cohort_section").value == "create"  # still where the trainer was
     with app_env.sessions() as s:
         assert s.scalar(select(CohortMember.user_id)) is not None
 

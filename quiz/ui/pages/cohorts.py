@@ -39,9 +39,14 @@ def pick_cohort(actor: Actor, options: list[cohorts.CohortInfo], key: str = PICK
     return next(c for c in options if c.id == cid)
 
 
+SECTIONS = {"add": "Add an existing trainee", "create": "Create a trainee account", "remove": "Remove a trainee",
+            "reset": "Reset a password"}
+
+
 def _flash() -> None:
     msg = st.session_state.pop("_cohort_flash", None)
     if msg:
+        st.toast(msg)  # seen wherever the trainer has scrolled to
         st.success(msg)
 
 
@@ -101,16 +106,17 @@ def render() -> None:
         else:
             st.caption("Nobody has joined yet.")
 
-    add, create, remove, reset = st.tabs(["Add an existing trainee", "Create a trainee account",
-                                          "Remove a trainee", "Reset a password"])
-    with add:
+    # a remembered choice rather than st.tabs, which jump back to the first tab after every action
+    section = st.radio("What to do", list(SECTIONS), format_func=SECTIONS.get, horizontal=True,
+                       key="cohort_section", label_visibility="collapsed") or "add"
+    if section == "add":
         with st.form("add_trainee", clear_on_submit=True):
             email = st.text_input("Trainee's email", key="add_email")
             if st.form_submit_button("Add to the cohort"):
                 m = runtime.run(cohorts.add_trainee, actor, cohort.id, email)
                 if m:
                     _done(f"{m.name} is now in {cohort.name}.")
-    with create:
+    elif section == "create":
         with st.form("create_trainee", clear_on_submit=True):
             name = st.text_input("Name", key="create_name")
             email = st.text_input("Email", key="create_email")
@@ -121,7 +127,7 @@ def render() -> None:
                 if m:
                     _done(f"Account created for {m.name} ({m.email}) in {cohort.name}.")
     labels = {m.user_id: f"{m.name} ({m.email})" for m in members}
-    with remove:
+    if section == "remove":
         if not members:
             st.caption("Nobody to remove.")
         else:
@@ -131,7 +137,7 @@ def render() -> None:
             if st.button("Remove from the cohort", key="remove_go", disabled=not sure) and runtime.run(
                     cohorts.remove_trainee, actor, cohort.id, uid):
                 _done(f"{labels[uid]} was removed from {cohort.name}.")
-    with reset:
+    elif section == "reset":
         if not members:
             st.caption("Nobody here yet.")
         else:
