@@ -108,13 +108,16 @@ def placed_steps(item: ItemView, key: str) -> list[int]:
 
 def _step_changed(item: ItemView, key: str, k: int, on_change: Callable[[], None] | None) -> None:
     """Position ``k`` got a new step. If that step was placed further down, the two swap places, so the
-    order never holds a step twice and nothing placed is lost."""
+    order never holds a step twice and nothing placed is lost. Clearing position ``k`` (the selectbox's x)
+    clears the positions after it too: the order is built from the top."""
     state = st.session_state
     before = state.get(f"{key}_placed") or []
     old = before[k] if k < len(before) else None
     new = state.get(_step_key(key, k))
     for j in range(k + 1, len(item.options)):
-        if state.get(_step_key(key, j)) == new:
+        if new is None:
+            state[_step_key(key, j)] = None
+        elif state.get(_step_key(key, j)) == new:
             state[_step_key(key, j)] = old
     state[f"{key}_placed"] = placed_steps(item, key)
     if on_change is not None:

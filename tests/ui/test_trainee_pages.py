@@ -472,6 +472,17 @@ def test_a_partly_built_order_is_saved_at_once_and_shown_again_after_a_reload(or
     with ordering_env.sessions() as s:
         assert s.scalar(select(Response.answer).where(Response.attempt_id == aid)) == [0, 2, 3, 1]
     assert [b.label for b in again.button if b.key == f"nav_{aid}_0"] == ["1✓"]
+    # Clearing step 2 clears the steps after it (the order is built from the top); "Start the order again"
+    # clears it all. Both are saved.
+    again.selectbox(key=f"exam_{aid}_0_step1").set_value(None).run()
+    no_trace(again)
+    with ordering_env.sessions() as s:
+        assert s.scalar(select(Response.answer).where(Response.attempt_id == aid)) == [0]
+    assert [sb.label for sb in again.selectbox] == ["Step 1", "Step 2"]
+    button(again, "Start the order again").click().run()
+    with ordering_env.sessions() as s:
+        assert s.scalar(select(Response.answer).where(Response.attempt_id == aid)) is None
+    assert [sb.label for sb in again.selectbox] == ["Step 1"] and again.selectbox[0].value is None
 
 
 def test_practice_orders_steps_with_the_ranking_control(ordering_env):
