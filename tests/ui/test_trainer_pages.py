@@ -211,6 +211,7 @@ def test_item_analysis_shows_alpha_items_and_the_first_attempt_basis(app_env, de
     # a few demo trainees: no item has enough answers to be judged, so none is flagged, and the topic has its name
     assert all(re.fullmatch(r"too few answers to judge \(\d\)", f) for f in items["Flags"]), set(items["Flags"])
     assert set(items["Topic"]) <= {"Aftercare", "Spacing", "Hygiene"}
+    assert all(re.match(r"[a-z]+-\d+ · \S", o) for o in at.selectbox(key="ia_item").options)  # id and stem
     assert [w.value for w in at.warning] == [f"Only {at.metric[0].value} trainee(s) so far: treat these figures as rough."]
     assert "too few answers to judge this item" in texts(at)
     at.toggle(key="ia_flagged").set_value(True).run()
@@ -238,6 +239,7 @@ def test_bank_curation_approves_a_draft_then_retires_it_and_refuses_a_bad_edit(a
     no_trace(at)
     at.text_input(key="bank_search").input("hygiene-004").run()
     assert list(at.dataframe[0].value["Item"]) == ["hygiene-004"]
+    assert list(at.dataframe[0].value["Topic"]) == ["Hygiene"]  # the topic's name, not its id
     button(at, "Approve (make live)").click().run()
     no_trace(at)
     assert "hygiene-004 is live" in texts(at)

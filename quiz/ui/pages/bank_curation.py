@@ -8,11 +8,11 @@ import streamlit as st
 import yaml
 
 from quiz.domain.bank import QUESTION_TYPES, STATUSES
-from quiz.services import bank_admin, item_analysis
+from quiz.services import bank_admin, item_analysis, progress
 from quiz.services.errors import ServiceError
 from quiz.ui import runtime
 from quiz.ui.pages.cohorts import require_trainer
-from quiz.ui.pages.item_analysis import num
+from quiz.ui.pages.item_analysis import flags_text, judged, num
 
 SECTIONS = {"browse": "Browse and curate", "import": "Import", "export": "Export"}
 
@@ -57,7 +57,9 @@ def _browse(actor) -> None:  # noqa: ANN001
     search = c1.text_input("Search (id, stem, options, tags)", key="bank_search")
     with runtime.db() as session:
         topics = sorted({q.topic for q in bank_admin.list_questions(session, actor)})
-    topic = c2.selectbox("Topic", ["", *topics], format_func=lambda t: t or "All topics", key="bank_topic")
+    names = progress.topic_names(runtime.get_platform().settings.bank_path)
+    topic = c2.selectbox("Topic", ["", *topics], format_func=lambda t: progress.topic_label(t, names) if t
+                         else "All topics", key="bank_topic")
     status = c3.selectbox("Status", ["", *STATUSES], format_func=lambda s: s or "All", key="bank_status")
     qtype = c4.selectbox("Type", ["", *QUESTION_TYPES], format_func=lambda s: s or "All", key="bank_type")
     items = runtime.run(bank_admin.list_questions, actor, search=search or None, topic=topic or None,
@@ -65,11 +67,12 @@ def _browse(actor) -> None:  # noqa: ANN001
     stats = runtime.run(item_analysis.bank_item_statistics, actor) or {}
     st.caption(f"{len(items)} item(s). Statistics: over each trainee's first attempt at the exams you can see.")
     st.dataframe([{
-        "Item": q.id, "Topic": q.topic, "Type": q.type, "Difficulty": q.difficulty, "Status": q.status,
+        "Item": q.id, "Topic": progress.topic_label(q.topic, names), "Type": q.type, "Difficulty": q.difficulty,
+        "Status": q.status,
         "Version": q.version, "Stem": q.stem[:120], "Shown": stats[q.id].attempts if q.id in stats else 0,
         "Facility": num(stats[q.id].facility, ".0%") if q.id in stats else "—",
         "Discrimination": num(stats[q.id].discrimination) if q.id in stats else "—",
-        "Flags": "; ".join(f.reason for f in stats[q.id].flags) if q.id in stats else "",
+        "Flags": flags_text(stats[q.id]) if q.id in stats else "",
     } for q in items], hide_index=True, width="stretch")
     if not items:
         return
@@ -80,7 +83,8 @@ def _browse(actor) -> None:  # noqa: ANN001
     if detail is None:
         return
     s = detail.summary
-    st.markdown(f"**{s.id}** · {s.topic} · {s.type} · {s.difficulty} · **{s.status}** · version {s.version} "
+    st.markdown(f"**{s.id}** · {progress.topic_label(s.topic, names)} · {s.type} · {s.difficulty} · "
+                f"**{s.status}** · version {s.version} "
                 f"({s.origin}) · source: {s.source}")
     if s.review_note:
         st.info(f"Review note: {s.review_note}")
@@ -89,7 +93,9 @@ def _browse(actor) -> None:  # noqa: ANN001
     for i, o in enumerate(q.options):
         right = i in q.correct_indexes
         st.markdown(f"{chr(65 + i)}. {o.text}" + (" — **right answer**" if right else ""))
-    if qid in stats:
+    if qid in stats and not judged(stats[qid]):
+        st.caption(flags_text(stats[qid]).capitalize() + ".")
+    elif qid in stats:
         for f in stats[qid].flags:
             st.warning(f.reason)
     b1, b2, _ = st.columns([1, 1, 3])

@@ -18,6 +18,11 @@ def num(x: float | None, fmt: str = ".2f") -> str:
     return "—" if x is None else format(x, fmt)
 
 
+def _short(text: str, limit: int = 80) -> str:
+    text = " ".join(str(text).split())
+    return text if len(text) <= limit else text[:limit - 1].rstrip() + "…"
+
+
 def judged(s: ItemStatistics) -> bool:
     """Whether enough trainees answered the item for its flags to mean something."""
     return s.attempts >= FEW_ANSWERS
@@ -92,7 +97,11 @@ def render() -> None:
 
     st.subheader("One item: who chose what")
     ids = [s.item_id for s in t.items]
-    qid = st.selectbox("Item", ids, key="ia_item")
+    def item_label(i: str) -> str:
+        q = stats.questions.get(i)
+        return f"{i} · {_short(q.stem)}" if q else i
+
+    qid = st.selectbox("Item", ids, format_func=item_label, key="ia_item")
     s = next(i for i in t.items if i.item_id == qid)
     info = stats.questions.get(qid)
     if info:
