@@ -354,6 +354,13 @@ def test_progress_shows_charts_and_every_attempt(app_env, people, finished_exam)
     assert "Scores over time" in texts(at) and "Mastery by topic" in texts(at)
     charts = at.get("vega_lite_chart")
     assert len(charts) == 2
+    import json
+
+    scores, mastery = (json.loads(c.proto.spec) for c in charts)
+    x = scores["encoding"]["x"]
+    assert x["axis"]["format"] == "%d %b" and x["scale"]["domain"][0]["utc"]  # dates, not seconds
+    assert [layer["mark"]["type"] for layer in mastery["layer"]] == ["bar", "text"]  # bars labelled
+    assert "Mastery is the share of the marks you earned" in texts(at)
     table = at.dataframe[0].value
     assert len(table) == 2 and set(table["Kind"]) == {"Exam", "Practice"}
 

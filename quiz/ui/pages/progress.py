@@ -13,8 +13,9 @@ MODE_LABELS = {"exam": "Exam", "practice": "Practice", "review": "Review"}
 STATE_LABELS = {"in_progress": "in progress", "submitted": "submitted", "expired": "time ran out"}
 
 
-def _ms(t: pd.Timestamp) -> int:
-    return int(t.timestamp() * 1000)
+def _day(t: pd.Timestamp) -> alt.DateTime:
+    """A day as a Vega-Lite DateTime (a plain timestamp in ms is not taken as a temporal domain here)."""
+    return alt.DateTime(year=t.year, month=t.month, date=t.day, utc=True)
 
 
 def _time_axis(when: pd.Series) -> alt.X:
@@ -25,7 +26,7 @@ def _time_axis(when: pd.Series) -> alt.X:
     if span < 3:
         start, end = start - pd.Timedelta(days=1), end + pd.Timedelta(days=1)
     ticks = {"interval": "day", "step": 1} if span <= 14 else 6
-    return alt.X("When:T", title=None, scale=alt.Scale(domain=[_ms(start), _ms(end)]),
+    return alt.X("When:T", title=None, scale=alt.Scale(domain=[_day(start), _day(end)]),
                  axis=alt.Axis(format="%d %b", tickCount=ticks, labelOverlap=True, labelAngle=0))
 
 
@@ -63,7 +64,8 @@ def render() -> None:
         st.caption("Mastery is the share of the marks you earned on a topic's questions, over every answer you "
                    "have given in practice, review and exams.")
         base = alt.Chart(mdf).encode(
-            x=alt.X("Mastery:Q", title=None, axis=alt.Axis(format="%"), scale=alt.Scale(domain=[0, 1.12])),
+            x=alt.X("Mastery:Q", title=None, axis=alt.Axis(format="%", values=[0, 0.25, 0.5, 0.75, 1]),
+                  scale=alt.Scale(domain=[0, 1.12])),  # room for the "100%" label
             y=alt.Y("Topic:N", sort="x", title=None, axis=alt.Axis(labelLimit=320)),
             tooltip=["Topic", alt.Tooltip("Mastery:Q", format=".0%"), "Answers", "Right"])
         bars = base.mark_bar().encode(color=alt.Color("Mastery:Q", legend=None,
