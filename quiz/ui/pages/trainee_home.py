@@ -26,7 +26,7 @@ def render() -> None:
     names = progress.topic_names(runtime.get_platform().settings.bank_path)
     if st.session_state.pop(JUST_REGISTERED, False):
         st.success("Your account is ready. Welcome to the mesotherapy training!", icon=":material/celebration:")
-    anything = not runtime.run(attempts.list_attempts, actor)  # a newcomer: how to get started, first
+    anything = runtime.run(attempts.list_attempts, actor) == []  # a newcomer (not a failed look-up): how to start
     if anything:
         _getting_started()
     exam_running = home.exam_in_progress is not None  # practice and review are closed until it is submitted
