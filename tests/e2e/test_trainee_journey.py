@@ -88,9 +88,11 @@ def test_register_practise_sit_reload_resume_and_submit(start_app, page, tmp_pat
     wait_idle(page)
     expect(page.get_by_text("Time left")).to_be_visible()
     first = choose_first_option(page)
+    expect(page.get_by_role("button", name="1✓")).to_be_visible()  # the server saved it (map updated)
     page.get_by_role("button", name="Next →").click()
     wait_idle(page)
     second = choose_first_option(page)
+    expect(page.get_by_role("button", name="2✓")).to_be_visible()
 
     # Reload: the tab's session is gone, so the app asks for the login again...
     page.reload()
