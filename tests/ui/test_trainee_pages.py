@@ -12,13 +12,14 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
-from quiz.adapters.orm import Attempt, Cohort, Exam, Response, User
+from quiz.adapters.orm import Attempt, Cohort, Response, User
 from quiz.bootstrap import Platform
 from quiz.domain.scoring import correct_answer
 from quiz.services import accounts, attempts, review
 from quiz.services.permissions import Actor
 from quiz.services.questions import to_question
 from tests.factories import make_bank
+from tests.integration import attempt_helpers
 from tests.ui.apptest import button, no_trace, open_page, prepare_app, texts
 
 
@@ -58,15 +59,10 @@ def start_exam(at, name: str = "Foundation certificate") -> None:  # noqa: ANN00
 
 
 def make_exam(platform: Platform, **kw) -> int:  # noqa: ANN003
-    values = dict(name="Foundation certificate", blueprint={"topics": {"spacing": 2, "hygiene": 1}},
-                  time_limit_minutes=30, pass_mark=0.6, attempts_allowed=2, wait_hours=0,
-                  review_options={"show_score": True, "show_answers": True, "show_explanations": True})
-    values.update(kw)
-    with platform.transaction() as s:
-        e = Exam(**values)
-        s.add(e)
-        s.flush()
-        return e.id
+    """The pages' exam: 'Foundation certificate', 2 spacing + 1 hygiene items, pass mark 60%."""
+    blueprint = kw.pop("blueprint", {"topics": {"spacing": 2, "hygiene": 1}})
+    return attempt_helpers.make_exam(platform, name="Foundation certificate", topics=blueprint["topics"],
+                                     pass_mark=kw.pop("pass_mark", 0.6), **kw)
 
 
 # -- register, log in ----------------------------------------------------------------------------------------
