@@ -61,7 +61,7 @@ def _wait_healthy(server: AppServer, timeout: float = 60) -> None:
 
 
 @pytest.fixture
-def start_app(tmp_path: Path) -> Iterator[Callable[..., AppServer]]:
+def start_app(tmp_path: Path, request: pytest.FixtureRequest) -> Iterator[Callable[..., AppServer]]:
     """Start the real app (`streamlit run app.py`) against a fresh SQLite database; stopped after the test."""
     servers: list[AppServer] = []
 
@@ -81,6 +81,10 @@ def start_app(tmp_path: Path) -> Iterator[Callable[..., AppServer]]:
         return server
 
     yield _start
+    failed = getattr(request.node, "rep_call", None)
+    if failed is not None and failed.failed:
+        for srv in servers:
+            print(f"\n--- app server log ({srv.url}), last lines ---\n{srv.output()[-4000:]}")
     for s in servers:
         s.process.terminate()
         try:
@@ -101,12 +105,30 @@ def browser():  # noqa: ANN201
         b.close()
 
 
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item, call):  # noqa: ANN001, ANN201
+    """Keep each phase's report on the test item, so fixtures can tell whether the test failed."""
+    outcome = yield
+    report = outcome.get_result()
+    setattr(item, f"rep_{report.when}", report)
+
+
 @pytest.fixture
-def page(browser):  # noqa: ANN001, ANN201
+def page(browser, request, tmp_path):  # noqa: ANN001, ANN201
     context = browser.new_context(viewport={"width": 1280, "height": 900})
     context.set_default_timeout(20_000)
     pg = context.new_page()
     yield pg
+    failed = getattr(request.node, "rep_call", None)
+    if failed is not None and failed.failed:
+        # Evidence for a failure that only happens under load (e.g. in CI): what the browser showed.
+        shot = tmp_path / "failure.png"
+        try:
+            pg.screenshot(path=str(shot), full_page=True)
+            text = pg.inner_text("body")[-3000:]
+        except Exception as err:  # noqa: BLE001
+            text = f"(no page text: {err})"
+        print(f"\n--- e2e failure: screenshot {shot}; page text (end) ---\n{text}")
     context.close()
 
 
