@@ -88,3 +88,18 @@ def run(fn: Callable[..., T], *args: Any, **kwargs: Any) -> T | None:
 def show_unexpected(err: Exception) -> None:
     log.exception("unexpected error", exc_info=err)
     st.error("Something went wrong on our side. Your saved answers are safe; please reload the page.")
+
+
+def show_flash(page: str) -> None:
+    """Show, once, the confirmation that :func:`flash_and_rerun` left for ``page``: as a toast (seen wherever
+    the user has scrolled to) and as a message at the top."""
+    msg = st.session_state.pop(f"_flash_{page}", None)
+    if msg:
+        st.toast(msg)
+        st.success(msg)
+
+
+def flash_and_rerun(page: str, msg: str) -> None:
+    """Rerun the page after an action and confirm it there (see :func:`show_flash`)."""
+    st.session_state[f"_flash_{page}"] = msg
+    st.rerun()

@@ -4,6 +4,8 @@ GIFT."""
 
 from __future__ import annotations
 
+from functools import partial
+
 import streamlit as st
 import yaml
 
@@ -17,16 +19,8 @@ from quiz.ui.pages.item_analysis import flags_text, judged, num
 SECTIONS = {"browse": "Browse and curate", "import": "Import", "export": "Export"}
 
 
-def _flash() -> None:
-    msg = st.session_state.pop("_bank_flash", None)
-    if msg:
-        st.toast(msg)  # seen wherever the trainer has scrolled to
-        st.success(msg)
-
-
-def _done(msg: str) -> None:
-    st.session_state["_bank_flash"] = msg
-    st.rerun()
+_flash = partial(runtime.show_flash, "bank")
+_done = partial(runtime.flash_and_rerun, "bank")
 
 
 def _save_edit(actor, qid: str, text: str) -> None:  # noqa: ANN001

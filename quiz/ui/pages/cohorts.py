@@ -4,6 +4,7 @@ create and remove trainees, reset a trainee's password."""
 from __future__ import annotations
 
 from datetime import datetime
+from functools import partial
 
 import streamlit as st
 
@@ -43,16 +44,8 @@ SECTIONS = {"add": "Add an existing trainee", "create": "Create a trainee accoun
             "reset": "Reset a password"}
 
 
-def _flash() -> None:
-    msg = st.session_state.pop("_cohort_flash", None)
-    if msg:
-        st.toast(msg)  # seen wherever the trainer has scrolled to
-        st.success(msg)
-
-
-def _done(msg: str) -> None:
-    st.session_state["_cohort_flash"] = msg
-    st.rerun()
+_flash = partial(runtime.show_flash, "cohorts")
+_done = partial(runtime.flash_and_rerun, "cohorts")
 
 
 def render() -> None:

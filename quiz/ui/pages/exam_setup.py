@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections import Counter
 from datetime import UTC, date, datetime, time
+from functools import partial
 
 import streamlit as st
 
@@ -27,16 +28,8 @@ def _live_counts(session) -> dict[str, int]:  # noqa: ANN001
 SECTIONS = {"new": "Define a new exam", "edit": "Change an exam", "extra": "Extra attempts or time"}
 
 
-def _flash() -> None:
-    msg = st.session_state.pop("_exam_flash", None)
-    if msg:
-        st.toast(msg)  # seen wherever the trainer has scrolled to
-        st.success(msg)
-
-
-def _done(msg: str) -> None:
-    st.session_state["_exam_flash"] = msg
-    st.rerun()
+_flash = partial(runtime.show_flash, "exams")
+_done = partial(runtime.flash_and_rerun, "exams")
 
 
 def _new_prefix() -> str:
