@@ -85,6 +85,7 @@ class Question(_Strict):
     status: Status
     tags: list[str] = Field(default_factory=list)
     review_note: str | None = None
+    objective: str | None = None
     case: CaseInfo | None = None
 
     @field_validator("stem", "explanation")
@@ -222,7 +223,7 @@ def _format_pydantic(err: ValidationError) -> list[str]:
 
 AUTHORING_FIELDS = {
     "id", "topic", "type", "stem", "options", "key", "tolerance", "unit", "scoring", "points", "feedback",
-    "explanation", "source", "difficulty", "status", "tags", "review_note",
+    "explanation", "source", "difficulty", "status", "tags", "review_note", "objective",
 }
 
 
@@ -342,9 +343,14 @@ class Topic(_Strict):
 
 
 class Source(_Strict):
+    """A cited source: a seed article, or a named public reference (guideline, review, regulation, standard)."""
+
     id: str = Field(pattern=ID_PATTERN)
     title: str
     kind: str = "article"
+    authors: str | None = None  # authors or issuing body
+    year: int | None = None
+    url: str | None = None
     summary: str = ""
     sections: list[str] = Field(default_factory=list)
 
