@@ -8,8 +8,9 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from quiz.adapters.orm import ROLES, AuditEvent, Cohort, CohortMember, Setting, User
+from quiz.adapters.orm import ROLES, Cohort, CohortMember, Setting, User
 from quiz.core import security
+from quiz.services import audit
 from quiz.services.errors import AccountLocked, AuthError, Conflict, InvalidInput, NotFound, PermissionDenied
 from quiz.services.permissions import Actor, require_cohort, require_staff
 
@@ -51,8 +52,6 @@ def _insert_user(session: Session, email: str, name: str, role: str, password: s
     return user
 
 
-def audit(session: Session, actor: Actor | None, action: str, target: str | None = None, **detail) -> None:
-    session.add(AuditEvent(actor_id=actor.id if actor else None, action=action, target=target, detail=detail))
 
 
 # -- first run -----------------------------------------------------------------------------------------------
@@ -85,7 +84,7 @@ def create_first_admin(session: Session, setup_code: str, email: str, name: str,
         raise AuthError("That set-up code is not right. It is printed in the server's console at start-up.")
     user = _insert_user(session, email, name, "admin", password)
     session.delete(row)
-    audit(session, Actor.of(user), "first_admin_created", user.email)
+    audit.record(session, Actor.of(user), "first_admin_created", user.email)
     return user
 
 
@@ -103,7 +102,7 @@ def create_user(session: Session, actor: Actor | None, *, email: str, name: str,
     user = _insert_user(session, email, name, role, password)
     if cohort_id is not None:
         session.add(CohortMember(cohort_id=cohort_id, user_id=user.id))
-    audit(session, actor, "user_created", user.email, role=role, cohort_id=cohort_id)
+    audit.record(session, actor, "user_created", user.email, role=role, cohort_id=cohort_id)
     return user
 
 
@@ -115,7 +114,7 @@ def register_with_code(session: Session, *, invite_code: str, email: str, name: 
         raise InvalidInput("That invite code is not valid. Ask your trainer for your cohort's code.")
     user = _insert_user(session, email, name, "trainee", password)
     session.add(CohortMember(cohort_id=cohort.id, user_id=user.id))
-    audit(session, Actor.of(user), "registered", user.email, cohort_id=cohort.id)
+    audit.record(session, Actor.of(user), "registered", user.email, cohort_id=cohort.id)
     return user
 
 
@@ -181,7 +180,7 @@ def set_password(session: Session, actor: Actor | None, user_id: int, new_passwo
     user.password_hash = security.hash_password(new_password)
     user.failed_logins = 0
     user.locked_until = None
-    audit(session, actor, "password_set", user.email)
+    audit.record(session, actor, "password_set", user.email)
     return True
 
 

@@ -27,9 +27,10 @@ from sqlalchemy.orm import Session
 
 from quiz.adapters import aiken, gift
 from quiz.adapters.gift import ImportDefaults, ImportProblem, ImportResult
-from quiz.adapters.orm import AuditEvent, QuestionRow, QuestionVersion, utcnow
+from quiz.adapters.orm import QuestionRow, QuestionVersion, utcnow
 from quiz.core.config import get_settings
 from quiz.domain.bank import STATUSES, ItemError, Question, SourceRef, question_from_authoring, question_to_authoring
+from quiz.services import audit
 from quiz.services.bank_sync import add_version
 from quiz.services.errors import Conflict, InvalidInput, NotFound
 from quiz.services.permissions import Actor, require_staff
@@ -125,8 +126,6 @@ def _staff(actor: Actor | None) -> None:
         require_staff(actor)
 
 
-def _audit(session: Session, actor: Actor | None, action: str, target: str | None, **detail: Any) -> None:
-    session.add(AuditEvent(actor_id=actor.id if actor else None, action=action, target=target, detail=detail))
 
 
 def _current(session: Session, question_id: str) -> tuple[QuestionRow, QuestionVersion]:
@@ -216,7 +215,7 @@ def approve(session: Session, actor: Actor | None, question_id: str) -> Question
     if row.status != "draft":
         raise Conflict(f"Only a draft can be approved; {question_id} is {row.status}.")
     row.status, row.status_source, row.updated_at = "live", "trainer", utcnow()
-    _audit(session, actor, "question_approved", question_id, version=version.version)
+    audit.record(session, actor, "question_approved", question_id, version=version.version)
     session.flush()
     return _summary(row, version, to_question(version, row.status))
 
@@ -229,7 +228,7 @@ def retire(session: Session, actor: Actor | None, question_id: str) -> QuestionS
         raise Conflict(f"{question_id} is already retired.")
     previous = row.status
     row.status, row.status_source, row.updated_at = "retired", "trainer", utcnow()
-    _audit(session, actor, "question_retired", question_id, previous=previous)
+    audit.record(session, actor, "question_retired", question_id, previous=previous)
     session.flush()
     return _summary(row, version, to_question(version, row.status))
 
@@ -263,7 +262,7 @@ def edit(session: Session, actor: Actor | None, question_id: str, authoring: dic
     if q.content_hash() == version.content_hash:
         return version.version
     new = add_version(session, row, q, "editor", created_by=actor.id if actor else None)
-    _audit(session, actor, "question_edited", question_id, version=new.version)
+    audit.record(session, actor, "question_edited", question_id, version=new.version)
     session.flush()
     return new.version
 
@@ -300,7 +299,7 @@ def _apply(session: Session, actor: Actor | None, result: ImportResult, catalogu
         else:
             add_version(session, row, q, "import", created_by=actor.id if actor else None)
             report.new_versions.append(q.id)
-    _audit(session, actor, "bank_import", fmt, added=report.added, new_versions=report.new_versions,
+    audit.record(session, actor, "bank_import", fmt, added=report.added, new_versions=report.new_versions,
            unchanged=len(report.unchanged))
     session.flush()
     return report

@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 
 from quiz.adapters.orm import Cohort, CohortMember, User
 from quiz.core import security
-from quiz.services import accounts
+from quiz.services import accounts, audit
 from quiz.services.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from quiz.services.permissions import Actor, require_cohort, require_sole_trainer, require_staff, visible_cohort_ids
 
@@ -93,7 +93,7 @@ def create_cohort(session: Session, actor: Actor, name: str, *, trainer_id: int 
     cohort = Cohort(name=name, invite_code=_unused_code(session), trainer_id=owner_id, is_open=True)
     session.add(cohort)
     session.flush()
-    accounts.audit(session, actor, "cohort_created", name, cohort_id=cohort.id)
+    audit.record(session, actor, "cohort_created", name, cohort_id=cohort.id)
     return _info(session, cohort)
 
 
@@ -123,14 +123,14 @@ def regenerate_code(session: Session, actor: Actor, cohort_id: int) -> str:
     """A new invite code; the old one stops working at once (members already in stay)."""
     cohort = require_cohort(session, actor, cohort_id)
     cohort.invite_code = _unused_code(session)
-    accounts.audit(session, actor, "invite_code_regenerated", cohort.name, cohort_id=cohort.id)
+    audit.record(session, actor, "invite_code_regenerated", cohort.name, cohort_id=cohort.id)
     return cohort.invite_code
 
 
 def set_registration_open(session: Session, actor: Actor, cohort_id: int, is_open: bool) -> CohortInfo:
     cohort = require_cohort(session, actor, cohort_id)
     cohort.is_open = bool(is_open)
-    accounts.audit(session, actor, "cohort_opened" if is_open else "cohort_closed", cohort.name,
+    audit.record(session, actor, "cohort_opened" if is_open else "cohort_closed", cohort.name,
                    cohort_id=cohort.id)
     return _info(session, cohort)
 
@@ -169,7 +169,7 @@ def add_trainee(session: Session, actor: Actor, cohort_id: int, email: str) -> M
         session.flush()
     except IntegrityError:  # pragma: no cover - a concurrent add of the same trainee
         raise Conflict(f"{user.name} is already in {cohort.name}.") from None
-    accounts.audit(session, actor, "cohort_member_added", user.email, cohort_id=cohort.id)
+    audit.record(session, actor, "cohort_member_added", user.email, cohort_id=cohort.id)
     return MemberInfo(user.id, user.name, user.email, user.is_active, member.joined_at, user.last_login_at)
 
 
@@ -180,7 +180,7 @@ def remove_trainee(session: Session, actor: Actor, cohort_id: int, user_id: int)
     member = _require_member(session, cohort.id, user_id)
     email = member.user.email
     session.delete(member)
-    accounts.audit(session, actor, "cohort_member_removed", email, cohort_id=cohort.id)
+    audit.record(session, actor, "cohort_member_removed", email, cohort_id=cohort.id)
     return email
 
 

@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session
 
 from quiz.adapters.orm import FINISHED_STATES, Attempt, Exam, ExamOverride, User
 from quiz.domain.assembly import Blueprint, BlueprintError, assemble
-from quiz.services import accounts, exam_rules
+from quiz.services import accounts, audit, exam_rules
 from quiz.services.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from quiz.services.permissions import Actor, require_cohort, require_staff, require_view_user, visible_cohort_ids
 from quiz.services.questions import current_questions
@@ -163,7 +163,7 @@ def define_exam(session: Session, actor: Actor, *, cohort_id: int, name: str, to
                 closes_at=closes_at, is_active=True, created_by=actor.id)
     session.add(exam)
     session.flush()
-    accounts.audit(session, actor, "exam_defined", name, exam_id=exam.id, cohort_id=cohort_id)
+    audit.record(session, actor, "exam_defined", name, exam_id=exam.id, cohort_id=cohort_id)
     return _info(session, exam)
 
 
@@ -219,7 +219,7 @@ def update_exam(session: Session, actor: Actor, exam_id: int, *, name: str = _UN
     if is_active is not _UNSET:
         exam.is_active = bool(is_active)
     session.flush()
-    accounts.audit(session, actor, "exam_updated", exam.name, exam_id=exam.id)
+    audit.record(session, actor, "exam_updated", exam.name, exam_id=exam.id)
     return _info(session, exam)
 
 
@@ -227,7 +227,7 @@ def set_active(session: Session, actor: Actor, exam_id: int, active: bool) -> Ex
     """Deactivate (no new attempts; results kept) or reactivate an exam."""
     exam = _require_exam(session, actor, exam_id)
     exam.is_active = bool(active)
-    accounts.audit(session, actor, "exam_activated" if active else "exam_deactivated", exam.name, exam_id=exam.id)
+    audit.record(session, actor, "exam_activated" if active else "exam_deactivated", exam.name, exam_id=exam.id)
     return _info(session, exam)
 
 
@@ -286,7 +286,7 @@ def grant_override(session: Session, actor: Actor, exam_id: int, user_id: int, *
             if attempt.deadline_at is None or longer > attempt.deadline_at:
                 attempt.deadline_at = longer
     session.flush()
-    accounts.audit(session, actor, "exam_override", user.email, exam_id=exam.id, extra_attempts=add_attempts,
+    audit.record(session, actor, "exam_override", user.email, exam_id=exam.id, extra_attempts=add_attempts,
                    extra_minutes=add_minutes)
     return OverrideInfo(user.id, user.name, user.email, row.extra_attempts, row.extra_minutes, row.granted_at)
 
@@ -298,7 +298,7 @@ def clear_override(session: Session, actor: Actor, exam_id: int, user_id: int) -
     if row is None:
         raise NotFound("This trainee has no extra attempts or time on this exam.")
     session.delete(row)
-    accounts.audit(session, actor, "exam_override_cleared", str(user_id), exam_id=exam.id)
+    audit.record(session, actor, "exam_override_cleared", str(user_id), exam_id=exam.id)
     return True
 
 
