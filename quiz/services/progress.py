@@ -103,7 +103,7 @@ def score_history(session: Session, actor: Actor, user_id: int | None = None) ->
     q = (select(Attempt).where(Attempt.user_id == user_id, Attempt.state != "in_progress",
                                Attempt.percent.is_not(None))
          .order_by(Attempt.submitted_at, Attempt.id))
-    return [ScorePoint(a.id, a.submitted_at or a.started_at, a.mode, attempts._title(a), a.percent, a.passed)
+    return [ScorePoint(a.id, a.submitted_at or a.started_at, a.mode, attempts.attempt_title(a), a.percent, a.passed)
             for a in session.scalars(q)]
 
 

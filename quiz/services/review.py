@@ -2,8 +2,8 @@
 
 * an item answered wrongly (in practice at once, in an exam once it is submitted) gets a card, due now; if it
   already has one, the lapse is recorded on it (rating Again);
-* a review session (:func:`start_review`) serves the cards that are due, as an attempt in ``review`` mode
-  with immediate feedback;
+* a review session (:func:`quiz.services.attempts.start_review`) serves the cards that are due, as an
+  attempt in ``review`` mode with immediate feedback;
 * each review answer updates the card (Good if right, Again if wrong) and stores its next due date.
 
 All datetimes are UTC (fsrs refuses other time zones). Fuzzing spreads due dates a little in production;
@@ -32,7 +32,7 @@ def _scheduler() -> Scheduler:
     return Scheduler(desired_retention=DESIRED_RETENTION, enable_fuzzing=ENABLE_FUZZING)
 
 
-def _utc(dt: datetime | None) -> datetime:
+def as_utc(dt: datetime | None) -> datetime:
     return (dt or datetime.now(UTC)).astimezone(UTC)
 
 
@@ -48,12 +48,12 @@ def _get(session: Session, user_id: int, question_id: str) -> ReviewCard | None:
 
 def _store(row: ReviewCard, card: Card) -> None:
     row.card = card.to_dict()
-    row.due_at = _utc(card.due)
+    row.due_at = as_utc(card.due)
 
 
 def schedule_wrong(session: Session, user_id: int, question_ids: list[str], now: datetime | None = None) -> None:
     """Put items answered wrongly into the trainee's schedule (due now), or record a lapse on their card."""
-    now = _utc(now)
+    now = as_utc(now)
     for qid in dict.fromkeys(question_ids):
         row = _get(session, user_id, qid)
         if row is None:
@@ -69,7 +69,7 @@ def schedule_wrong(session: Session, user_id: int, question_ids: list[str], now:
 def record_review(session: Session, user_id: int, question_id: str, correct: bool,
                   now: datetime | None = None) -> ReviewCard:
     """Update a card after a review answer: Good when right, Again when wrong."""
-    now = _utc(now)
+    now = as_utc(now)
     row = _get(session, user_id, question_id)
     if row is None:
         card = Card(card_id=_card_id(user_id, question_id), due=now)
@@ -97,7 +97,7 @@ def _live_cards(user_id: int):  # noqa: ANN202 - a select
 
 
 def status(session: Session, actor: Actor, now: datetime | None = None) -> ReviewStatus:
-    now = _utc(now)
+    now = as_utc(now)
     base = _live_cards(actor.id).subquery()
     due = session.scalar(select(func.count()).select_from(base).where(base.c.due_at <= now)) or 0
     total = session.scalar(select(func.count()).select_from(base)) or 0
@@ -110,20 +110,6 @@ def status(session: Session, actor: Actor, now: datetime | None = None) -> Revie
 def due_question_ids(session: Session, actor: Actor, now: datetime | None = None,
                      limit: int = SESSION_SIZE) -> list[str]:
     """The questions due for review, most overdue first (retired or draft questions are skipped)."""
-    now = _utc(now)
+    now = as_utc(now)
     q = _live_cards(actor.id).where(ReviewCard.due_at <= now).order_by(ReviewCard.due_at, ReviewCard.id)
     return [row.question_id for row in session.scalars(q.limit(limit))]
-
-
-def start_review(session: Session, actor: Actor, now: datetime | None = None, limit: int = SESSION_SIZE) -> int:
-    """Start a review session over the items due now (resuming one already in progress)."""
-    from quiz.services import attempts
-
-    now = _utc(now)
-    running = attempts.in_progress(session, actor, "review", now=now)
-    for a in running:
-        view = attempts.attempt_view(session, actor, a.id, now=now)
-        if view.answered_count < len(view.items):
-            return a.id
-        attempts.submit(session, actor, a.id, now=now)  # finished but not closed: close it
-    return attempts.start_review_session(session, actor, due_question_ids(session, actor, now, limit), now=now)

@@ -37,7 +37,7 @@ def test_spaced_review_cannot_be_started_during_an_exam(platform, trainee):
     call(platform, review.schedule_wrong, trainee.id, ["spacing-001", "hygiene-002"], T0 - timedelta(days=2))
     call(platform, attempts.start_exam, trainee, make_exam(platform), now=T0)
     with pytest.raises(Conflict, match=LOCKED):
-        call(platform, review.start_review, trainee, T0 + timedelta(minutes=1))
+        call(platform, attempts.start_review, trainee, T0 + timedelta(minutes=1))
     with pytest.raises(Conflict, match=LOCKED):
         call(platform, attempts.start_review_session, trainee, ["spacing-001"], now=T0 + timedelta(minutes=1))
     with platform.sessions() as s:
@@ -51,7 +51,7 @@ def test_an_open_practice_or_review_gives_no_feedback_during_an_exam(platform, t
         aid = call(platform, attempts.start_practice, trainee, [], 5, now=T0)
     else:
         call(platform, review.schedule_wrong, trainee.id, ["spacing-001", "hygiene-002"], T0 - timedelta(days=2))
-        aid = call(platform, review.start_review, trainee, T0)
+        aid = call(platform, attempts.start_review, trainee, T0)
     exam = call(platform, attempts.start_exam, trainee, make_exam(platform, time_limit_minutes=30),
                 now=T0 + timedelta(minutes=1))
     with pytest.raises(Conflict, match=LOCKED):

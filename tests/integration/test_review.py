@@ -31,7 +31,7 @@ def card(platform, user_id, qid):
 def test_nothing_due_means_no_session(platform, trainee):
     assert call(platform, review.status, trainee, T0).due_now == 0
     with pytest.raises(Conflict, match="Nothing is due"):
-        call(platform, review.start_review, trainee, T0)
+        call(platform, attempts.start_review, trainee, T0)
 
 
 def test_wrong_practice_answers_are_served_in_a_review_session_and_each_answer_reschedules(platform, trainee):
@@ -47,11 +47,11 @@ def test_wrong_practice_answers_are_served_in_a_review_session_and_each_answer_r
     stored = card(platform, trainee.id, items[0].question_id)
     assert Card.from_dict(stored.card).card_id  # a real fsrs card, kept as JSON
 
-    rid = call(platform, review.start_review, trainee, T0 + timedelta(minutes=1))
+    rid = call(platform, attempts.start_review, trainee, T0 + timedelta(minutes=1))
     rview = call(platform, attempts.attempt_view, trainee, rid, now=T0 + timedelta(minutes=1))
     assert rview.mode == "review" and {i.question_id for i in rview.items} == wrong_ids
     # Asking again while it is unfinished resumes the same session.
-    assert call(platform, review.start_review, trainee, T0 + timedelta(minutes=2)) == rid
+    assert call(platform, attempts.start_review, trainee, T0 + timedelta(minutes=2)) == rid
 
     t = T0 + timedelta(minutes=3)
     good_q = rview.items[0].question_id

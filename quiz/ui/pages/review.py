@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from quiz.services import review
+from quiz.services import attempts, review
 from quiz.ui import runtime
 from quiz.ui.pages.practice import closed_or_running
 from quiz.ui.question_widgets import plural
@@ -27,7 +27,7 @@ def render() -> None:
         st.metric("Due now", status.due_now)
         n = min(status.due_now, review.SESSION_SIZE)
         if st.button(f"Review {plural(n, 'question')} now", type="primary", key="start_review") \
-                and runtime.run(review.start_review, actor):
+                and runtime.run(attempts.start_review, actor):
             st.rerun()
     elif status.scheduled:
         when = status.next_due_at.strftime("%d %b %Y, %H:%M UTC") if status.next_due_at else "later"

@@ -1,0 +1,87 @@
+"""Grading an attempt, once; grading overdue attempts; the exam lock that depends on it."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session
+
+from quiz.adapters.orm import Attempt, Response
+from quiz.domain.scoring import (
+    score_item,
+    total_score,
+)
+from quiz.services.attempts.common import (
+    EXAM_LOCK_MESSAGE,
+    ExamInProgress,
+    attempt_questions,
+    attempt_responses,
+    now_utc,
+)
+
+
+def finalise_overdue(session: Session, *, now: datetime | None = None, user_id: int | None = None) -> int:
+    """Grade every in-progress attempt past its deadline (state ``expired``); returns how many."""
+    now = now or now_utc()
+    q = select(Attempt).where(Attempt.state == "in_progress", Attempt.deadline_at.is_not(None),
+                              Attempt.deadline_at <= now)
+    if user_id is not None:
+        q = q.where(Attempt.user_id == user_id)
+    n = 0
+    for attempt in session.scalars(q).all():
+        n += finalise(session, attempt, "expired", now)
+    return n
+
+
+def finalise(session: Session, attempt: Attempt, state: str, now: datetime, *,
+              secret_key: str | None = None) -> int:
+    """Grade an attempt exactly once. Returns 1 if this call graded it, 0 if someone else already had."""
+    ended = min(now, attempt.deadline_at) if (state == "expired" and attempt.deadline_at) else now
+    won = session.execute(
+        update(Attempt).where(Attempt.id == attempt.id, Attempt.state == "in_progress")
+        .values(state=state, submitted_at=ended).execution_options(synchronize_session=False)
+    ).rowcount
+    session.refresh(attempt)
+    if won != 1:
+        return 0
+    responses = attempt_responses(attempt)
+    scores = []
+    wrong: list[str] = []
+    for item, q in attempt_questions(attempt):
+        resp = responses.get(item.question_version_id)
+        if resp is None:
+            resp = Response(attempt_id=attempt.id, question_version_id=item.question_version_id, answer=None,
+                            max_score=q.points, saved_at=ended)
+            session.add(resp)
+        scored = score_item(q, resp.answer)
+        resp.score, resp.is_correct, resp.max_score = scored.score, scored.correct, q.points
+        scores.append(scored)
+        if not scored.correct:
+            wrong.append(q.id)
+    pass_mark = (attempt.settings or {}).get("pass_mark") if attempt.mode == "exam" else None
+    if attempt.mode == "exam" and pass_mark is None and attempt.exam is not None:
+        pass_mark = attempt.exam.pass_mark
+    total = total_score(scores, pass_mark)
+    attempt.score, attempt.max_score, attempt.percent = total.score, total.max_score, total.percent
+    attempt.passed = total.passed
+    session.flush()
+    if attempt.mode == "exam":
+        from quiz.services import certificates, review
+
+        review.schedule_wrong(session, attempt.user_id, wrong, now)
+        if attempt.passed:
+            certificates.issue(session, attempt, secret_key=secret_key, now=ended)
+    return 1
+
+
+def require_no_exam_in_progress(session: Session, user_id: int, *, now: datetime | None = None) -> None:
+    """Refuse (:class:`ExamInProgress`) while the trainee has an exam attempt in progress: immediate feedback
+    would show right answers, perhaps to that exam's own questions. An exam past its deadline is finalised
+    first, so it no longer counts. Callers take the trainee's lock first (:func:`lock_user`), so an exam
+    started at the same moment in another tab is seen."""
+    finalise_overdue(session, now=now, user_id=user_id)
+    running = session.scalar(select(Attempt.id).where(Attempt.user_id == user_id, Attempt.mode == "exam",
+                                                      Attempt.state == "in_progress").limit(1))
+    if running is not None:
+        raise ExamInProgress(EXAM_LOCK_MESSAGE)
