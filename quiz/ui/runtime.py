@@ -37,7 +37,7 @@ def get_platform() -> Platform:
     with platform.transaction() as session:
         code = ensure_setup_code(session, platform.settings.setup_code)
     if code and not platform.settings.setup_code:
-        from quiz.cli import print_setup_code
+        from quiz.cli.server import print_setup_code
 
         print_setup_code(code)
     return platform

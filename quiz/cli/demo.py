@@ -12,14 +12,14 @@ from quiz.services.errors import ServiceError
 
 def cmd_demo(args: argparse.Namespace) -> int:
     from quiz.bootstrap import sync_from_files
-    from quiz.cli_db import _open
+    from quiz.cli.common import open_db
     from quiz.services import demo
 
     if args.trainees < 2:
         print("error: --trainees must be 2 or more", file=sys.stderr)
         return 2
     began = time.monotonic()
-    platform = _open()
+    platform = open_db()
     try:
         sync_from_files(platform)
     except BankInvalid as err:

@@ -1,0 +1,33 @@
+"""What every command needs: the database (or a clear error), error output, writing a file or stdout."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+from sqlalchemy.exc import OperationalError
+
+
+def open_db():  # noqa: ANN201 - a Platform
+    """Open (and migrate) the database, or exit 1 with a one-line reason."""
+    from quiz.bootstrap import open_platform
+
+    try:
+        return open_platform()
+    except OperationalError as error:
+        print(f"error: cannot reach the database: {error.orig}", file=sys.stderr)
+        raise SystemExit(1) from None
+
+
+def print_error(message: str) -> None:
+    print(f"error: {message}", file=sys.stderr)
+
+
+def write_out(out: str, data: bytes) -> None:
+    """Write to a file (creating its folder) or, for ``-``, to standard output."""
+    if out == "-":
+        sys.stdout.buffer.write(data)
+        sys.stdout.flush()
+    else:
+        Path(out).parent.mkdir(parents=True, exist_ok=True)
+        Path(out).write_bytes(data)

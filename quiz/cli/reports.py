@@ -1,0 +1,111 @@
+"""``python -m quiz export ...`` and ``python -m quiz stats items``: reports for trainers and offline analysis.
+
+The command line acts as a local administrator (services get ``actor=None``)."""
+
+from __future__ import annotations
+
+import argparse
+import json
+from typing import Any
+
+from sqlalchemy import select
+
+from quiz.cli.common import open_db, print_error, write_out
+from quiz.services.errors import ServiceError
+
+
+def _id_by_name(session, model, name: str | None, what: str) -> int | None:  # noqa: ANN001
+    if name is None:
+        return None
+    found = session.scalar(select(model.id).where(model.name == name))
+    if found is None:
+        raise ServiceError(f"no {what} named {name!r}")
+    return found
+
+
+def cmd_export(args: argparse.Namespace) -> int:
+    from quiz.adapters.orm import Cohort, Exam
+    from quiz.services import exports
+
+    if args.out == "-" and args.format == "xlsx":
+        print_error("an Excel file cannot go to standard output; give --out FILE.xlsx")
+        return 2
+    fetch, columns = ((exports.results_rows, exports.RESULT_COLUMNS) if args.what == "results"
+                      else (exports.responses_rows, exports.RESPONSE_COLUMNS))
+    platform = open_db()
+    try:
+        with platform.transaction() as s:
+            cohort_id = _id_by_name(s, Cohort, args.cohort, "cohort")
+            exam_id = _id_by_name(s, Exam, args.exam, "exam")
+            rows = fetch(s, None, cohort_id=cohort_id, exam_id=exam_id)
+    except ServiceError as err:
+        print_error(str(err))
+        return 1
+    data = (exports.to_csv_bytes(rows, columns) if args.format == "csv"
+            else exports.to_xlsx_bytes(rows, columns, sheet=args.what.title()))
+    try:
+        write_out(args.out, data)
+    except OSError as err:
+        print_error(f"cannot write {args.out}: {err.strerror}")
+        return 1
+    if args.out != "-":
+        print(f"wrote {len(rows)} row(s) to {args.out}")
+    return 0
+
+
+def _fmt(value: float | None, spec: str = ".2f") -> str:
+    return "-" if value is None else format(value, spec)
+
+
+def _table(d: dict[str, Any]) -> str:
+    lines = [f"Exam: {d['exam']}   attempts analysed: {d['attempts']} (first finished attempt of each trainee)",
+             f"Cronbach's alpha: {_fmt(d['alpha'], '.3f')}   SEM: {_fmt(d['sem'])} marks   "
+             f"error ratio: {_fmt(d['error_ratio'], '.0%')}", ""]
+    head = f"{'question':<24} {'n':>4} {'facility':>8} {'sd':>6} {'discr':>6} {'effic':>6} {'eff.wt':>6}  flags"
+    lines += [head, "-" * len(head)]
+    for i in d["items"]:
+        flags = "; ".join(f["reason"] for f in i["flags"])
+        lines.append(f"{i['question_id']:<24} {i['attempts']:>4} {_fmt(i['facility']):>8} {_fmt(i['sd']):>6} "
+                     f"{_fmt(i['discrimination']):>6} {_fmt(i['discriminative_efficiency'], '.0%'):>6} "
+                     f"{_fmt(i['effective_weight'], '.0%'):>6}  {flags}")
+    if not d["items"]:
+        lines.append("(no finished attempts yet)")
+    return "\n".join(lines)
+
+
+def cmd_stats_items(args: argparse.Namespace) -> int:
+    from quiz.services import item_analysis
+
+    platform = open_db()
+    try:
+        with platform.transaction() as s:
+            stats = item_analysis.exam_item_statistics_by_name(s, None, args.exam)
+    except ServiceError as err:
+        print_error(str(err))
+        return 1
+    d = stats.to_dict()
+    print(json.dumps(d, indent=2, ensure_ascii=False) if args.json else _table(d))
+    return 0
+
+
+def register(sub) -> None:  # noqa: ANN001
+    export = sub.add_parser("export", help="export results or responses as CSV or Excel")
+    export_sub = export.add_subparsers(dest="export_command", metavar="WHAT")
+    export_sub.required = True
+    for what, help_text in (("results", "one row per attempt (score, pass, dates)"),
+                            ("responses", "one row per answer (question, version, answer, score)")):
+        p = export_sub.add_parser(what, help=help_text)
+        p.add_argument("--format", choices=["csv", "xlsx"], default="csv", help="file format (default csv)")
+        p.add_argument("--out", required=True, metavar="FILE", help="file to write ('-' for standard output, csv)")
+        p.add_argument("--cohort", metavar="NAME", help="only this cohort")
+        p.add_argument("--exam", metavar="NAME", help="only attempts at this exam")
+        p.set_defaults(func=cmd_export, what=what)
+
+    stats = sub.add_parser("stats", help="item statistics of an exam (Moodle's quiz statistics)")
+    stats_sub = stats.add_subparsers(dest="stats_command", metavar="WHAT")
+    stats_sub.required = True
+    items = stats_sub.add_parser("items", help="facility, discrimination, efficiency, alpha, SEM and flags, over "
+                                               "each trainee's first finished attempt")
+    items.add_argument("--exam", required=True, metavar="NAME", help="the exam's name")
+    items.add_argument("--json", action="store_true", help="print JSON")
+    items.set_defaults(func=cmd_stats_items)

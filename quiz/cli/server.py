@@ -1,0 +1,87 @@
+"""``python -m quiz init``, ``serve`` and ``test``: set up the database, run the app, run every test."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+
+from quiz.adapters.bank_files import BankInvalid
+from quiz.cli.common import open_db
+
+
+def cmd_init(args: argparse.Namespace) -> int:
+    platform = open_db()
+    print(f"database ready at {platform.engine.url.render_as_string(hide_password=True)}")
+    from quiz.cli.bank import cmd_bank_sync
+
+    return cmd_bank_sync(args, platform)
+
+
+def cmd_serve(args: argparse.Namespace) -> int:
+    """Prepare the database and bank, print the first-run set-up code if needed, then run Streamlit."""
+    import subprocess
+
+    from quiz.bootstrap import open_platform, sync_from_files
+    from quiz.core.config import PROJECT_ROOT
+    from quiz.services.accounts import ensure_setup_code
+
+    platform = open_platform()
+    try:
+        print(f"[quiz] question bank: {sync_from_files(platform).summary()}", flush=True)
+    except BankInvalid as err:
+        print(f"[quiz] WARNING: the question bank has {len(err.problems)} problem(s) and was not loaded; "
+              "run 'python -m quiz bank validate'. The app serves the questions already in the database.",
+              flush=True)
+    env = dict(os.environ)
+    with platform.transaction() as session:
+        code = ensure_setup_code(session, platform.settings.setup_code)
+    if code:
+        env["QUIZ_SETUP_CODE"] = code
+        print_setup_code(code)
+    platform.engine.dispose()
+    port = str(args.port or os.environ.get("QUIZ_PORT") or 8501)
+    print(f"[quiz] serving on http://localhost:{port}", flush=True)
+    cmd = [sys.executable, "-m", "streamlit", "run", str(PROJECT_ROOT / "app.py"), "--server.port", port,
+           "--server.headless", "true", "--browser.gatherUsageStats", "false"]
+    if args.address:
+        cmd += ["--server.address", args.address]
+    try:
+        return subprocess.call(cmd, env=env)
+    except KeyboardInterrupt:
+        return 0
+
+
+def print_setup_code(code: str) -> None:
+    bar = "*" * 64
+    print(f"\n{bar}\n  First run: no accounts yet. Open the app and create the first trainer\n"
+          f"  with this one-time set-up code:   {code}\n{bar}\n", flush=True)
+
+
+def cmd_test(args: argparse.Namespace) -> int:
+    """ruff, then the whole pytest suite (unit, integration on SQLite and PostgreSQL, UI, browser)."""
+    import subprocess
+
+    from quiz.core.config import PROJECT_ROOT
+
+    lint = subprocess.call([sys.executable, "-m", "ruff", "check", "."], cwd=PROJECT_ROOT)
+    extra = list(args.pytest_args)
+    if not any(a == "-n" or a.startswith(("-n", "--numprocesses")) for a in extra):
+        extra = ["-n", os.environ.get("QUIZ_TEST_WORKERS", "2"), *extra]  # pytest-xdist: both cores
+    tests = subprocess.call([sys.executable, "-m", "pytest", *extra], cwd=PROJECT_ROOT)
+    if lint:
+        print("ruff check found problems (see above)", file=sys.stderr)
+    return tests or lint
+
+
+def register(sub) -> None:  # noqa: ANN001
+    init = sub.add_parser("init", help="create or upgrade the database and load the question bank")
+    init.set_defaults(func=cmd_init)
+    serve = sub.add_parser("serve", help="run the web app (sets up the database and bank first)")
+    serve.add_argument("--port", type=int, help="port (default 8501, or QUIZ_PORT)")
+    serve.add_argument("--address", help="address to listen on (default: all)")
+    serve.set_defaults(func=cmd_serve)
+    test = sub.add_parser("test", help="run ruff and every test (extra arguments go to pytest)",
+                          description="Run `ruff check .`, then pytest on two workers. Any other arguments go to "
+                                      "pytest, e.g. `python3 -m quiz test tests/unit -q` or `-m 'not e2e'`.")
+    test.set_defaults(func=cmd_test, pytest_args=[])
