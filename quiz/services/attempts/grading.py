@@ -34,6 +34,17 @@ def finalise_overdue(session: Session, *, now: datetime | None = None, user_id: 
     return n
 
 
+def pass_mark_of(attempt: Attempt) -> float | None:
+    """The pass mark (fraction 0..1) an exam attempt is graded against: its own (fixed when it started, or a
+    per-attempt cut score), else its exam's; None for practice and review."""
+    if attempt.mode != "exam":
+        return None
+    own = (attempt.settings or {}).get("pass_mark")
+    if own is None and attempt.exam is not None:
+        return attempt.exam.pass_mark
+    return own
+
+
 def finalise(session: Session, attempt: Attempt, state: str, now: datetime, *,
               secret_key: str | None = None) -> int:
     """Grade an attempt exactly once. Returns 1 if this call graded it, 0 if someone else already had."""
@@ -59,10 +70,7 @@ def finalise(session: Session, attempt: Attempt, state: str, now: datetime, *,
         scores.append(scored)
         if not scored.correct:
             wrong.append(q.id)
-    pass_mark = (attempt.settings or {}).get("pass_mark") if attempt.mode == "exam" else None
-    if attempt.mode == "exam" and pass_mark is None and attempt.exam is not None:
-        pass_mark = attempt.exam.pass_mark
-    total = total_score(scores, pass_mark)
+    total = total_score(scores, pass_mark_of(attempt))
     attempt.score, attempt.max_score, attempt.percent = total.score, total.max_score, total.percent
     attempt.passed = total.passed
     session.flush()
