@@ -170,6 +170,8 @@ class Exam(Base):
     opens_at: Mapped[datetime | None]
     closes_at: Mapped[datetime | None]
     is_active: Mapped[bool] = mapped_column(Boolean, default=True)
+    # How long a certificate earned on this exam stays valid; None: it never expires.
+    validity_months: Mapped[int | None] = mapped_column(Integer)
     created_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
@@ -260,6 +262,9 @@ class Response(Base):
 
 
 class Certificate(Base):
+    """One per passed exam attempt. ``code`` is random (never derived from ids) and is what verification
+    looks up; certificates issued before codes were random keep their old stored code."""
+
     __tablename__ = "certificates"
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -269,9 +274,18 @@ class Certificate(Base):
     attempt_id: Mapped[int] = mapped_column(ForeignKey("attempts.id"), unique=True)
     score_percent: Mapped[float] = mapped_column(Float)
     issued_at: Mapped[datetime] = mapped_column(default=utcnow)
+    expires_at: Mapped[datetime | None] = mapped_column(index=True)  # None: never expires
+    # The academy and signatory printed on it, as they were when it was issued.
+    academy: Mapped[str | None] = mapped_column(String(200))
+    signatory: Mapped[str | None] = mapped_column(String(200))
     revoked_at: Mapped[datetime | None]
+    revoke_reason: Mapped[str | None] = mapped_column(Text)
+    revoked_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    # The newer certificate (a recertification of the same exam) that replaced this one.
+    superseded_by: Mapped[int | None] = mapped_column(ForeignKey("certificates.id"))
+    superseded_at: Mapped[datetime | None]
 
-    user: Mapped[User] = relationship()
+    user: Mapped[User] = relationship(foreign_keys=[user_id])
     exam: Mapped[Exam] = relationship()
 
 
