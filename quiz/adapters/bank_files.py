@@ -1,8 +1,13 @@
 """Read the question bank's YAML files, with every problem located as ``file:line: item-id: message``.
 
 The loader never stops at the first problem: it reads every file, checks every item, then the whole bank
-(duplicate ids and stems across files, unknown topics and sources). A bank with any problem is not returned,
-so nothing half-checked can reach the database.
+(duplicate ids and stems across files, unknown topics, sources and objectives, objectives with too many live
+items). A bank with any problem is not returned by :func:`load_bank`, so nothing half-checked can reach the
+database; :func:`read_bank` returns what could be read together with the problems (for linters).
+
+Bank files are read defensively: YAML anchors and aliases are refused (no "billion laughs"), so is nesting deeper
+than :data:`MAX_DEPTH` levels or a file larger than :data:`MAX_FILE_BYTES`, and a file that is not UTF-8 is a
+located problem, never a traceback.
 """
 
 from __future__ import annotations
@@ -20,12 +25,19 @@ from quiz.domain.bank import (
     Bank,
     CaseInfo,
     ItemError,
+    Objective,
     Question,
     Source,
     Topic,
     normalise_stem,
+    objective_topic,
     question_from_authoring,
 )
+
+SEED_SOURCES = frozenset({"cocktail-article", "clinic-faq-article"})
+MAX_LIVE_PER_OBJECTIVE = 4
+MAX_DEPTH = 50
+MAX_FILE_BYTES = 5_000_000
 
 
 @dataclass(frozen=True, order=True)
@@ -75,15 +87,71 @@ def _rel(path: Path, root: Path) -> str:
         return str(path)
 
 
+class _Refused(yaml.YAMLError):
+    """A YAML construct the bank does not accept (anchors, aliases, deep nesting)."""
+
+    def __init__(self, problem: str, mark: Any):
+        super().__init__(problem)
+        self.problem = problem
+        self.problem_mark = mark
+
+
+class _BankLoader(yaml.SafeLoader):
+    """A safe loader that refuses anchors and aliases and stops at :data:`MAX_DEPTH` levels of nesting."""
+
+    _depth = 0
+
+    def compose_node(self, parent: Any, index: Any) -> Any:  # noqa: ANN401
+        event = self.peek_event()
+        if isinstance(event, yaml.AliasEvent) or getattr(event, "anchor", None):
+            raise _Refused("anchors and aliases (&name, *name) are not allowed in bank files", event.start_mark)
+        self._depth += 1
+        try:
+            if self._depth > MAX_DEPTH:
+                raise _Refused(f"nesting deeper than {MAX_DEPTH} levels is not allowed in bank files",
+                               event.start_mark)
+            return super().compose_node(parent, index)
+        finally:
+            self._depth -= 1
+
+
 def _compose(path: Path, text: str) -> tuple[Any, Any]:
     """Return (data, node) for a YAML document, node carrying line marks."""
-    loader = yaml.SafeLoader(text)
+    loader = _BankLoader(text)
     try:
         node = loader.get_single_node()
         data = loader.construct_document(node) if node is not None else None
     finally:
         loader.dispose()
     return data, node
+
+
+def _read_yaml(path: Path, rel: str, problems: list[Problem]) -> tuple[Any, Any] | None:
+    """Read and compose one bank file, or add a located problem and return None."""
+    try:
+        size = path.stat().st_size
+        if size > MAX_FILE_BYTES:
+            problems.append(Problem(rel, 1, "-", f"the file is {size} bytes; bank files are at most "
+                                                 f"{MAX_FILE_BYTES} bytes"))
+            return None
+        raw = path.read_bytes()
+    except OSError as err:
+        problems.append(Problem(rel, 1, "-", f"cannot read the file: {err.strerror or err}"))
+        return None
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as err:
+        line = raw[:err.start].count(b"\n") + 1
+        problems.append(Problem(rel, line, "-", f"the file is not UTF-8 text (byte 0x{raw[err.start]:02x}); "
+                                                "save it as UTF-8"))
+        return None
+    try:
+        return _compose(path, text.removeprefix("\ufeff"))
+    except yaml.YAMLError as err:
+        problems.append(_yaml_problem(rel, err))
+    except RecursionError:
+        problems.append(Problem(rel, 1, "-", "the file nests too deeply to read"))
+    return None
 
 
 def _mapping_lines(node: Any) -> dict[str, int]:
@@ -133,16 +201,16 @@ def find_bank_root(path: Path) -> Path:
     return path if path.is_dir() else path.parent
 
 
-def _read_list(path: Path, root: Path, key: str, model: type, problems: list[Problem]) -> list:
+def _read_list(path: Path, root: Path, key: str, model: type, problems: list[Problem],
+               lines: dict[str, tuple[str, int]] | None = None) -> list:
     rel = _rel(path, root)
     if not path.exists():
         problems.append(Problem(rel, 1, "-", f"missing file: the bank needs {path.name}"))
         return []
-    try:
-        data, node = _compose(path, path.read_text(encoding="utf-8"))
-    except yaml.YAMLError as err:
-        problems.append(_yaml_problem(rel, err))
+    read = _read_yaml(path, rel, problems)
+    if read is None:
         return []
+    data, node = read
     seq = _child(node, key)
     if not isinstance(data, dict) or not isinstance(data.get(key), list):
         problems.append(Problem(rel, 1, "-", f"expected a top-level '{key}:' list"))
@@ -156,8 +224,43 @@ def _read_list(path: Path, root: Path, key: str, model: type, problems: list[Pro
         except ValidationError as err:
             for e in err.errors():
                 loc = ".".join(str(p) for p in e["loc"])
-                problems.append(Problem(rel, line, str(ident), f"{loc}: {e['msg']}"))
+                problems.append(Problem(rel, line, str(ident), f"{loc}: {e['msg']}" if loc else e["msg"]))
+            continue
+        if lines is not None:
+            lines[str(ident)] = (rel, line)
     return out
+
+
+def _read_objectives(root: Path, topic_ids: set[str], problems: list[Problem]
+                     ) -> tuple[list[Objective], dict[str, tuple[str, int]]]:
+    """Every ``objectives/*.yaml``: ``topic:`` (optional) and ``objectives:`` [{id, statement}]."""
+    objectives: list[Objective] = []
+    lines: dict[str, tuple[str, int]] = {}
+    for path in sorted((root / "objectives").glob("*.yaml")):
+        rel = _rel(path, root)
+        before = len(problems)
+        found = _read_list(path, root, "objectives", Objective, problems, file_lines := {})
+        read = _read_yaml(path, rel, []) if len(problems) == before else None
+        data = read[0] if read else {}
+        unknown = set(data) - {"topic", "objectives"} if isinstance(data, dict) else set()
+        for k in sorted(unknown):
+            problems.append(Problem(rel, _mapping_lines(read[1]).get(k, 1), "-", f"unknown top-level field '{k}'"))
+        file_topic = data.get("topic") if isinstance(data, dict) else None
+        for obj in found:
+            rel_line = file_lines.get(obj.id, (rel, 1))
+            if obj.id in lines:
+                other = lines[obj.id]
+                problems.append(Problem(*rel_line, obj.id, f"duplicate objective id (also at {other[0]}:{other[1]})"))
+                continue
+            if file_topic and obj.topic != file_topic:
+                problems.append(Problem(*rel_line, obj.id, f"objective of topic {obj.topic!r} in the file of "
+                                                           f"topic {file_topic!r}"))
+            if topic_ids and obj.topic not in topic_ids:
+                problems.append(Problem(*rel_line, obj.id, f"unknown topic {obj.topic!r} (an objective's topic is "
+                                                           "its id before the first dot)"))
+            lines[obj.id] = rel_line
+            objectives.append(obj)
+    return objectives, lines
 
 
 def _yaml_problem(rel: str, err: yaml.YAMLError) -> Problem:
@@ -174,15 +277,16 @@ def _item_files(root: Path, only: Path | None) -> list[Path]:
     return files
 
 
-def load_bank(path: str | Path) -> Bank:
-    """Load and check a bank folder (or one item file inside a bank); raise :class:`BankInvalid`."""
+def read_bank(path: str | Path) -> tuple[Bank, list[Problem]]:
+    """Read a bank folder (or one item file inside a bank): the valid part of it, and every problem found."""
     given = Path(path)
     if not given.exists():
-        raise BankInvalid([Problem(str(given), 1, "-", "no such file or folder")])
+        return Bank(topics=[], sources=[], questions=[]), [Problem(str(given), 1, "-", "no such file or folder")]
     root = find_bank_root(given)
     problems: list[Problem] = []
     topics: list[Topic] = _read_list(root / "topics.yaml", root, "topics", Topic, problems)
     sources: list[Source] = _read_list(root / "sources.yaml", root, "sources", Source, problems)
+    objectives, objective_lines = _read_objectives(root, {t.id for t in topics}, problems)
     located: list[_Located] = []
     files = _item_files(root, given if given.is_file() else None)
     if not files:
@@ -190,21 +294,27 @@ def load_bank(path: str | Path) -> Bank:
     for f in files:
         located.extend(_read_item_file(f, root, problems))
     problems.extend(_cross_checks(located, topics, sources))
+    problems.extend(_objective_checks(located, objective_lines, whole_bank=not given.is_file()))
+    bank = Bank(topics=topics, sources=sources, objectives=objectives,
+                questions=[loc.question for loc in located if loc.question],
+                locations={loc.id: (loc.file, loc.line) for loc in located if loc.question})
+    return bank, sorted(set(problems))
+
+
+def load_bank(path: str | Path) -> Bank:
+    """Load and check a bank folder (or one item file inside a bank); raise :class:`BankInvalid`."""
+    bank, problems = read_bank(path)
     if problems:
-        raise BankInvalid(sorted(set(problems)))
-    return Bank(topics=topics, sources=sources, questions=[loc.question for loc in located if loc.question])
+        raise BankInvalid(problems)
+    return bank
 
 
 def _read_item_file(path: Path, root: Path, problems: list[Problem]) -> list[_Located]:
     rel = _rel(path, root)
-    try:
-        data, node = _compose(path, path.read_text(encoding="utf-8"))
-    except yaml.YAMLError as err:
-        problems.append(_yaml_problem(rel, err))
+    read = _read_yaml(path, rel, problems)
+    if read is None:
         return []
-    except UnicodeDecodeError:
-        problems.append(Problem(rel, 1, "-", "the file is not UTF-8 text"))
-        return []
+    data, node = read
     if not isinstance(data, dict):
         problems.append(Problem(rel, 1, "-", "expected a mapping with 'topic:' and 'items:' (or a case set)"))
         return []
@@ -260,6 +370,7 @@ def _cross_checks(located: list[_Located], topics: list[Topic], sources: list[So
     problems: list[Problem] = []
     topic_ids = {t.id for t in topics}
     source_sections = {s.id: set(s.sections) for s in sources}
+    citable = {s.id for s in sources if s.id in SEED_SOURCES or (s.authors and s.year)}
     first_seen: dict[str, _Located] = {}
     stems: dict[str, _Located] = {}
     for loc in located:
@@ -278,6 +389,11 @@ def _cross_checks(located: list[_Located], topics: list[Topic], sources: list[So
                 problems.append(Problem(loc.file, fl.get("source", loc.line), loc.id,
                                         f"unknown section {src.get('section')!r} of source {src['id']!r}; "
                                         f"its sections: {', '.join(sorted(source_sections[src['id']]))}"))
+            if raw.get("status") == "live" and src["id"] in source_sections and src["id"] not in citable:
+                problems.append(Problem(loc.file, fl.get("source", loc.line), loc.id,
+                                        f"a live item cites a seed article or a source with authors and year; "
+                                        f"{src['id']!r} has neither (keep the item a draft with a review_note, "
+                                        "or add authors and year to the source)"))
         if loc.id != "-":
             if loc.id in first_seen:
                 other = first_seen[loc.id]
@@ -297,12 +413,55 @@ def _cross_checks(located: list[_Located], topics: list[Topic], sources: list[So
     return problems
 
 
+def _objective_checks(located: list[_Located], objective_lines: dict[str, tuple[str, int]],
+                      whole_bank: bool = True) -> list[Problem]:
+    """Every live or draft item names a known objective of its own topic; no objective has too many live items."""
+    problems: list[Problem] = []
+    live: dict[str, list[str]] = {}
+    for loc in located:
+        raw, fl = loc.raw, loc.field_lines
+        objective = raw.get("objective")
+        line = fl.get("objective", loc.line)
+        if objective is None or (isinstance(objective, str) and not objective.strip()):
+            if raw.get("status") != "retired":
+                problems.append(Problem(loc.file, loc.line, loc.id, "missing field 'objective' (every live or "
+                                                                    "draft item names one learning objective)"))
+            continue
+        if not isinstance(objective, str):
+            problems.append(Problem(loc.file, line, loc.id, f"objective must be an id, not {objective!r}"))
+            continue
+        if objective not in objective_lines:
+            problems.append(Problem(loc.file, line, loc.id, f"unknown objective {objective!r}; add it to "
+                                                            f"objectives/{objective_topic(objective)}.yaml"))
+        topic = raw.get("topic")
+        if topic and objective_topic(objective) != topic:
+            problems.append(Problem(loc.file, line, loc.id, f"objective {objective!r} belongs to topic "
+                                                            f"{objective_topic(objective)!r}, the item to {topic!r}"))
+        if raw.get("status") == "live":
+            live.setdefault(objective, []).append(loc.id)
+    if whole_bank:
+        for objective, ids in sorted(live.items()):
+            if len(ids) > MAX_LIVE_PER_OBJECTIVE and objective in objective_lines:
+                file, line = objective_lines[objective]
+                problems.append(Problem(file, line, objective, f"{len(ids)} live items name this objective, at most "
+                                                               f"{MAX_LIVE_PER_OBJECTIVE}: {', '.join(ids)}"))
+    return problems
+
+
 def bank_stats(questions: list[Question]) -> dict[str, Any]:
-    """Counts by topic, type, difficulty and status (the shape of ``quiz bank stats --json``)."""
+    """Counts by topic, type, difficulty, status and objective (the shape of ``quiz bank stats --json``)."""
+    live = [q for q in questions if q.status == "live"]
     return {
         "total": len(questions),
         "by_topic": dict(sorted(Counter(q.topic for q in questions).items())),
         "by_type": dict(sorted(Counter(q.type for q in questions).items())),
         "by_difficulty": dict(sorted(Counter(q.difficulty for q in questions).items())),
         "by_status": dict(sorted(Counter(q.status for q in questions).items())),
+        "live_by_topic": dict(sorted(Counter(q.topic for q in live).items())),
+        "by_objective": {
+            objective: {"total": sum(1 for q in questions if q.objective == objective),
+                        "live": sum(1 for q in live if q.objective == objective)}
+            for objective in sorted({q.objective for q in questions if q.objective})
+        },
+        "live_recall": sum(1 for q in live if "recall" in q.tags),
     }

@@ -10,7 +10,7 @@ from typing import Any
 
 from sqlalchemy import select
 
-from quiz.adapters.bank_files import BankInvalid, bank_stats, load_bank
+from quiz.adapters.bank_files import BankInvalid, bank_stats, load_bank, read_bank
 from quiz.bootstrap import sync_from_files
 from quiz.cli.common import open_db, print_error, write_out
 from quiz.core.config import get_settings
@@ -56,6 +56,38 @@ def cmd_bank_stats(args: argparse.Namespace) -> int:
             label = f"{k} ({names[k]})" if key == "by_topic" and k in names else k
             print(f"  {label:<66} {v:>4}")
     return 0
+
+
+def cmd_bank_lint(args: argparse.Namespace) -> int:
+    """Item-writing warnings as ``file:line: item-id: warning``, then the bank-level balance; exit 1 on a failure."""
+    from quiz.domain.lint import bank_checks, lint_bank
+
+    path = _bank_path(args.path)
+    bank, problems = read_bank(path)
+    if problems:
+        for p in problems:
+            print(p, file=sys.stderr)
+        print(f"{len(problems)} validation problem(s) (see 'python -m quiz bank validate'); linting the "
+              f"{len(bank.questions)} item(s) that could be read", file=sys.stderr)
+    warnings = lint_bank(bank.questions)
+    checks = bank_checks(bank.questions)
+    rows = []
+    for qid, found in warnings.items():
+        file, line = bank.locations.get(qid, (str(path), 1))
+        rows.extend({"file": file, "line": line, "item": qid, "warning": w} for w in found)
+    rows.sort(key=lambda r: (r["file"], r["line"], r["warning"]))
+    failed = [c for c in checks if not c.ok]
+    if args.json:
+        print(json.dumps({"ok": not failed, "items_linted": sum(1 for q in bank.questions if q.status != "retired"),
+                          "warnings": rows, "bank": [c.to_dict() for c in checks],
+                          "validation_problems": [str(p) for p in problems]}, indent=2))
+    else:
+        for r in rows:
+            print(f"{r['file']}:{r['line']}: {r['item']}: {r['warning']}")
+        print(f"\n{len(rows)} warning(s) on {len(warnings)} item(s). Bank-level balance (live items):")
+        for c in checks:
+            print(f"  {'ok  ' if c.ok else 'FAIL'} {c.name}: {c.message}")
+    return 1 if failed else 0
 
 
 def cmd_bank_sync(args: argparse.Namespace, platform=None) -> int:  # noqa: ANN001
@@ -172,6 +204,11 @@ def register(sub) -> None:  # noqa: ANN001
     s.add_argument("path", nargs="?", help="bank folder (default: question_bank/)")
     s.add_argument("--json", action="store_true", help="print JSON")
     s.set_defaults(func=cmd_bank_stats)
+    s = bank_sub.add_parser("lint", help="item-writing warnings (cues a test-wise candidate could use) and key "
+                                         "balance; exit 1 on a bank-level failure")
+    s.add_argument("path", nargs="?", help="bank folder or one item file (default: question_bank/)")
+    s.add_argument("--json", action="store_true", help="print JSON")
+    s.set_defaults(func=cmd_bank_lint)
     s = bank_sub.add_parser("sync", help="load the bank files into the database (safe to repeat)")
     s.set_defaults(func=cmd_bank_sync)
     imp = bank_sub.add_parser("import", help="import a Moodle GIFT or Aiken file into the database (all or "

@@ -38,6 +38,7 @@ TYPE_LABELS = {
 }
 
 ID_PATTERN = r"^[a-z][a-z0-9]*(-[a-z0-9]+)*$"
+OBJECTIVE_PATTERN = r"^[a-z][a-z0-9]*(-[a-z0-9]+)*\.[a-z0-9]+([.-][a-z0-9]+)*$"
 LETTERS = string.ascii_uppercase
 
 
@@ -355,12 +356,33 @@ class Source(_Strict):
     sections: list[str] = Field(default_factory=list)
 
 
+class Objective(_Strict):
+    """A learning objective: ``<topic>.<slug>`` and a one-line statement of what a trainee can do."""
+
+    id: str = Field(pattern=OBJECTIVE_PATTERN)
+    statement: str = Field(min_length=1)
+
+    @property
+    def topic(self) -> str:
+        return objective_topic(self.id)
+
+
+def objective_topic(objective_id: str) -> str:
+    """The topic an objective belongs to: its id's prefix before the first dot."""
+    return objective_id.split(".", 1)[0]
+
+
 class Bank(BaseModel):
-    """A whole validated bank: topics, sources and questions (case sets flattened into their items)."""
+    """A whole validated bank: topics, sources, objectives and questions (case sets flattened into their items).
+
+    ``locations`` maps an item id to the file and line it was read from (for linters and editors).
+    """
 
     topics: list[Topic]
     sources: list[Source]
     questions: list[Question]
+    objectives: list[Objective] = Field(default_factory=list)
+    locations: dict[str, tuple[str, int]] = Field(default_factory=dict)
 
     def by_id(self) -> dict[str, Question]:
         return {q.id: q for q in self.questions}
