@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import func, select
+from sqlalchemy import case, func, literal, select, update
 from sqlalchemy.orm import Session
 
 from quiz.adapters.orm import ROLES, Cohort, CohortMember, Setting, User
@@ -121,27 +121,26 @@ def register_with_code(session: Session, *, invite_code: str, email: str, name: 
 def authenticate(session: Session, email: str, password: str, *, threshold: int = 5,
                  lock_minutes: int = 15, at: datetime | None = None) -> User:
     """Check a login. ``threshold`` wrong passwords in a row lock the account for ``lock_minutes``; the count
-    lives in the database, so a new tab or a restarted server does not reset it. The caller commits."""
+    lives in the database, so a new tab or a restarted server does not reset it. The caller commits.
+
+    The count goes up in one ``UPDATE ... SET failed_logins = failed_logins + 1 ... RETURNING`` that also sets
+    the lock when it reaches the threshold, and that skips a locked row: parallel wrong passwords (several
+    tabs, processes or a script) each count once and the account locks at exactly ``threshold``, on SQLite as on
+    PostgreSQL. An unknown email gets the same words and the same work (a password hash is checked against a
+    dummy), so the form never tells who has an account."""
     at = at or now()
     try:
         email = normalise_email(email)
     except InvalidInput:
         raise AuthError(GENERIC_LOGIN_ERROR) from None
-    user = session.scalar(select(User).where(User.email == email).with_for_update())
+    user = session.scalar(select(User).where(User.email == email))
     if user is None:
         security.verify_password(_DUMMY_HASH, password or "")  # same time as a real check
         raise AuthError(GENERIC_LOGIN_ERROR)
     if user.locked_until is not None and user.locked_until > at:
-        mins = max(1, int((user.locked_until - at).total_seconds() // 60) + 1)
-        raise AccountLocked(f"Too many wrong passwords. This account is locked; try again in {mins} minute(s).")
+        raise AccountLocked(_locked_message(user.locked_until, at))
     if not security.verify_password(user.password_hash, password or ""):
-        user.failed_logins = (user.failed_logins or 0) + 1
-        if user.failed_logins >= threshold:
-            user.locked_until = at + timedelta(minutes=lock_minutes)
-            user.failed_logins = 0
-            raise AccountLocked(
-                f"Too many wrong passwords. This account is locked for {lock_minutes} minutes."
-            )
+        _count_failure(session, user.id, at, threshold, lock_minutes)
         # The same words as for an unknown email: the login form must not tell who has an account.
         raise AuthError(GENERIC_LOGIN_ERROR)
     if not user.is_active:  # only said to someone who knows the password
@@ -152,6 +151,33 @@ def authenticate(session: Session, email: str, password: str, *, threshold: int 
     if security.needs_rehash(user.password_hash):
         user.password_hash = security.hash_password(password)
     return user
+
+
+def _locked_message(locked_until: datetime, at: datetime) -> str:
+    mins = max(1, int((locked_until - at).total_seconds() // 60) + 1)
+    return f"Too many wrong passwords. This account is locked; try again in {mins} minute(s)."
+
+
+def _count_failure(session: Session, user_id: int, at: datetime, threshold: int, lock_minutes: int) -> None:
+    """Count one wrong password atomically; raise :class:`AccountLocked` if it locks the account, or if another
+    try locked it meanwhile. A count left over from an expired lock starts again at one."""
+    users = User.__table__
+    expired = users.c.locked_until.is_not(None) & (users.c.locked_until <= at)
+    new_count = case((expired, 1), else_=users.c.failed_logins + 1)
+    until = literal(at + timedelta(minutes=lock_minutes), users.c.locked_until.type)
+    row = session.execute(
+        update(users)
+        .where(users.c.id == user_id, users.c.locked_until.is_(None) | (users.c.locked_until <= at))
+        .values(failed_logins=new_count,
+                locked_until=case((new_count >= threshold, until), else_=None))
+        .returning(users.c.failed_logins, users.c.locked_until)
+    ).first()
+    session.expire_all()
+    if row is None:  # another try locked the account between our read and our write
+        locked_until = session.scalar(select(User.locked_until).where(User.id == user_id))
+        raise AccountLocked(_locked_message(locked_until or at + timedelta(minutes=lock_minutes), at))
+    if row.locked_until is not None:
+        raise AccountLocked(f"Too many wrong passwords. This account is locked for {lock_minutes} minutes.")
 
 
 _DUMMY_HASH = security.hash_password("not-a-real-password")
