@@ -14,7 +14,8 @@ import importlib
 import os
 import sys
 
-COMMAND_MODULES = ("quiz.cli.bank", "quiz.cli.server", "quiz.cli.users", "quiz.cli.reports", "quiz.cli.demo")
+COMMAND_MODULES = ("quiz.cli.bank", "quiz.cli.server", "quiz.cli.users", "quiz.cli.reports", "quiz.cli.demo",
+                   "quiz.cli.audit")
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -38,6 +38,9 @@ PAGES: tuple[PageSpec, ...] = (
     PageSpec("bank", "Question bank", "bank_curation", ":material/library_books:", ("trainer", "admin"),
              "Question bank"),
     PageSpec("exports", "Exports", "exports", ":material/download:", ("trainer", "admin"), "Question bank"),
+    PageSpec("regrade", "Regrade and overrides", "regrade", ":material/rule:", ("trainer", "admin"),
+             "Question bank"),
+    PageSpec("audit", "Audit trail", "audit_log", ":material/history:", ("trainer", "admin"), "Question bank"),
     # everyone logged in
     PageSpec("account", "My account", "account", ":material/manage_accounts:", ("trainee", "trainer", "admin"),
              "Account"),
