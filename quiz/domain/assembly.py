@@ -5,6 +5,11 @@ live questions only, never repeating one, preferring those the trainee has seen 
 a seed. Case sets are drawn whole, their items kept together and in order; each of their items counts
 towards its own topic. :func:`pick_practice` picks the items of a practice the same way (case sets whole,
 least seen first). :func:`option_order` shuffles the options an attempt shows.
+
+Both draw at most one item per learning objective (``Question.objective``) while the bank allows: units whose
+objectives are already in the attempt are passed over, and used only when the attempt cannot be filled
+otherwise. :func:`assemble_with_notice` and :func:`pick_practice_with_notice` say when that happened
+(:attr:`Assembly.notice`); a refusal says that repeating objectives would not have filled it either.
 """
 
 from __future__ import annotations
@@ -68,6 +73,31 @@ class _Unit:
     priority: tuple[float, float] = (0.0, 0.0)
     topics: Counter = field(default_factory=Counter)
 
+    @property
+    def objectives(self) -> set[str]:
+        return {q.objective for q in self.items if q.objective}
+
+
+@dataclass(frozen=True)
+class Assembly:
+    """The questions of an attempt, in order, and the objectives it had to draw more than once."""
+
+    questions: list[Question]
+    repeated_objectives: list[str] = field(default_factory=list)
+
+    @property
+    def notice(self) -> str | None:
+        if not self.repeated_objectives:
+            return None
+        return (f"The question bank could not fill this attempt with one question per learning objective, so "
+                f"{len(self.repeated_objectives)} objective(s) appear more than once: "
+                f"{', '.join(self.repeated_objectives)}.")
+
+
+def _repeated(questions: Sequence[Question]) -> list[str]:
+    counts = Counter(q.objective for q in questions if q.objective)
+    return sorted(o for o, n in counts.items() if n > 1)
+
 
 def _units(questions: Sequence[Question], include_cases: bool) -> list[_Unit]:
     singles: list[_Unit] = []
@@ -97,7 +127,18 @@ def assemble(
     seed: int,
     seen: Mapping[str, int] | None = None,
 ) -> list[Question]:
-    """Pick the questions of an attempt, in the order they will be shown."""
+    """Pick the questions of an attempt, in the order they will be shown (see :func:`assemble_with_notice`)."""
+    return assemble_with_notice(questions, blueprint, seed=seed, seen=seen).questions
+
+
+def assemble_with_notice(
+    questions: Sequence[Question],
+    blueprint: Blueprint,
+    *,
+    seed: int,
+    seen: Mapping[str, int] | None = None,
+) -> Assembly:
+    """Pick the questions of an attempt and say whether a learning objective had to be drawn twice."""
     seen = seen or {}
     rng = random.Random(seed)
     units = _units(questions, blueprint.include_cases)
@@ -113,27 +154,33 @@ def assemble(
 
     chosen: list[_Unit] = []
     taken: set[int] = set()
+    used: set[str] = set()
 
-    def fits(u: _Unit) -> bool:
+    def fits(u: _Unit, distinct: bool) -> bool:
+        if distinct and u.objectives & used:
+            return False
         return all(need.get(t, 0) >= c for t, c in u.topics.items())
 
     def take(i: int, u: _Unit) -> None:
         chosen.append(u)
         taken.add(i)
+        used.update(u.objectives)
         for q in u.items:
             need[q.topic] -= 1
             if want and want[q.topic].get(q.difficulty, 0) > 0:
                 want[q.topic][q.difficulty] -= 1
 
-    # Pass 1 keeps to the difficulty mix (single items only), pass 2 fills what is left by preference.
+    # Pass 1 keeps to the difficulty mix (single items only), pass 2 fills what is left by preference, both
+    # with one item per objective; pass 3 repeats objectives only if the blueprint cannot be filled otherwise.
     if want:
         for i, u in enumerate(units):
             q = u.items[0]
-            if len(u.items) == 1 and fits(u) and want[q.topic].get(q.difficulty, 0) > 0:
+            if len(u.items) == 1 and fits(u, True) and want[q.topic].get(q.difficulty, 0) > 0:
                 take(i, u)
-    for i, u in enumerate(units):
-        if i not in taken and fits(u) and any(need.get(t, 0) for t in u.topics):
-            take(i, u)
+    for distinct in (True, False):
+        for i, u in enumerate(units):
+            if i not in taken and fits(u, distinct) and any(need.get(t, 0) for t in u.topics):
+                take(i, u)
 
     short = {t: n for t, n in need.items() if n > 0}
     if short:
@@ -143,10 +190,12 @@ def assemble(
             f"{'is' if available.get(t, 0) == 1 else 'are'} available"
             for t in sorted(short)
         ]
-        raise BlueprintError("the question bank cannot satisfy this blueprint: " + "; ".join(parts))
+        raise BlueprintError("the question bank cannot satisfy this blueprint, even drawing more than one item "
+                             "per learning objective: " + "; ".join(parts))
 
     rng.shuffle(chosen)
-    return [q for u in chosen for q in u.items]
+    picked = [q for u in chosen for q in u.items]
+    return Assembly(picked, _repeated(picked))
 
 
 def pick_practice(
@@ -157,17 +206,31 @@ def pick_practice(
     topics: Collection[str] | None = None,
     seen: Mapping[str, int] | None = None,
 ) -> list[Question]:
+    """The questions of a practice (see :func:`pick_practice_with_notice`)."""
+    return pick_practice_with_notice(questions, count, seed=seed, topics=topics, seen=seen).questions
+
+
+def pick_practice_with_notice(
+    questions: Sequence[Question],
+    count: int,
+    *,
+    seed: int,
+    topics: Collection[str] | None = None,
+    seen: Mapping[str, int] | None = None,
+) -> Assembly:
     """Pick at most ``count`` live questions for a practice on ``topics`` (every topic when empty), in the
     order they will be shown, preferring those the trainee has seen least, reproducibly from ``seed``.
 
     Works on units, as :func:`assemble` does: a stand-alone item, or a whole case set (every item live, kept
     together and in its order). A case set is eligible only when each of its items is on a chosen topic, so a
     practice never strays from the topics chosen. Units are ranked by how often their items were seen (the
-    mean for a case set), ties at random, and taken in that order as long as they fit: a case set that does
-    not fit in the room left is passed over for the next units (stand-alone items, or a smaller case set).
-    So the practice never has more than ``count`` items, and a case set is never cut. It has fewer only
-    when the eligible items run out, or when the room left is smaller than every case set still unused
-    (an empty list when even the first unit is too big, e.g. only a 4-item case set for 2 questions).
+    mean for a case set), ties at random, and taken in that order as long as they fit and bring no learning
+    objective already in the practice; then, if room is left, units that repeat an objective fill it (and the
+    notice says so). A case set that does not fit in the room left is passed over for the next units
+    (stand-alone items, or a smaller case set). So the practice never has more than ``count`` items, and a
+    case set is never cut. It has fewer only when the eligible items run out, or when the room left is
+    smaller than every case set still unused (an empty list when even the first unit is too big, e.g. only a
+    4-item case set for 2 questions).
     """
     seen = seen or {}
     rng = random.Random(seed)
@@ -178,15 +241,23 @@ def pick_practice(
         u.priority = (sum(seen.get(q.id, 0) for q in u.items) / len(u.items), rng.random())
     units.sort(key=lambda u: u.priority)
     chosen: list[_Unit] = []
+    taken: set[int] = set()
+    used: set[str] = set()
     room = count
-    for u in units:
-        if room <= 0:
-            break
-        if len(u.items) <= room:
-            chosen.append(u)
-            room -= len(u.items)
+    for distinct in (True, False):
+        for i, u in enumerate(units):
+            if room <= 0:
+                break
+            if i in taken or (distinct and u.objectives & used):
+                continue
+            if len(u.items) <= room:
+                chosen.append(u)
+                taken.add(i)
+                used.update(u.objectives)
+                room -= len(u.items)
     rng.shuffle(chosen)
-    return [q for u in chosen for q in u.items]
+    picked = [q for u in chosen for q in u.items]
+    return Assembly(picked, _repeated(picked))
 
 
 def option_order(q: Question, rng: random.Random) -> list[int]:

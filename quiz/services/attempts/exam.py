@@ -8,7 +8,7 @@ from datetime import datetime
 from sqlalchemy.orm import Session
 
 from quiz.adapters.orm import Attempt, Exam
-from quiz.domain.assembly import Blueprint, BlueprintError, assemble
+from quiz.domain.assembly import Blueprint, BlueprintError, assemble_with_notice
 from quiz.services import exam_rules
 from quiz.services.attempts.common import add_items, lock_user, now_utc
 from quiz.services.attempts.grading import finalise_overdue
@@ -41,18 +41,20 @@ def start_exam(session: Session, actor: Actor, exam_id: int, *, now: datetime | 
     by_id = {c.question.id: c for c in pool}
     seed = secrets.randbelow(2**31 - 1)
     try:
-        chosen = assemble([c.question for c in pool], blueprint, seed=seed, seen=seen_counts(session, actor.id))
+        assembly = assemble_with_notice([c.question for c in pool], blueprint, seed=seed,
+                                        seen=seen_counts(session, actor.id))
     except BlueprintError as err:
         raise Conflict(f"This exam cannot be started just now: {err}. Please tell your trainer.") from None
     ov = exam_rules.override_for(session, exam.id, actor.id)
     attempt = Attempt(
         user_id=actor.id, exam_id=exam.id, mode="exam", seed=seed, started_at=now,
         deadline_at=exam_rules.deadline_for(exam, now, ov.extra_minutes if ov else 0),
-        settings={"pass_mark": exam.pass_mark, "review_options": dict(exam.review_options or {})},
+        settings={"pass_mark": exam.pass_mark, "review_options": dict(exam.review_options or {}),
+                  **({"notice": assembly.notice} if assembly.notice else {})},
     )
     session.add(attempt)
     session.flush()
-    add_items(session, attempt, [(q, by_id[q.id].version_id) for q in chosen])
+    add_items(session, attempt, [(q, by_id[q.id].version_id) for q in assembly.questions])
     return attempt.id
 
 

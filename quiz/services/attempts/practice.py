@@ -8,7 +8,7 @@ from datetime import datetime
 from sqlalchemy.orm import Session
 
 from quiz.adapters.orm import Attempt
-from quiz.domain.assembly import pick_practice
+from quiz.domain.assembly import pick_practice_with_notice
 from quiz.services import review
 from quiz.services.attempts.answering import attempt_view
 from quiz.services.attempts.common import MAX_PRACTICE_ITEMS, add_items, lock_user, now_utc
@@ -23,7 +23,8 @@ def start_practice(session: Session, actor: Actor, topics: list[str] | None, cou
                    now: datetime | None = None, topic_names: dict[str, str] | None = None) -> int:
     """A practice attempt of at most ``count`` live items from ``topics`` (all topics when empty), preferring
     the items this trainee has seen least; case sets come whole and in order, or not at all (see
-    :func:`quiz.domain.assembly.pick_practice`). Returns the attempt id. Refused while an exam is in progress."""
+    :func:`quiz.domain.assembly.pick_practice_with_notice`; its notice, if any, is kept in the attempt's
+    settings). Returns the attempt id. Refused while an exam is in progress."""
     now = now or now_utc()
     try:
         count = int(count)
@@ -38,8 +39,9 @@ def start_practice(session: Session, actor: Actor, topics: list[str] | None, cou
     if not any(not topics or c.question.topic in topics for c in pool):
         raise InvalidInput("There are no questions on the chosen topics yet. Please choose other topics.")
     seed = secrets.randbelow(2**31 - 1)
-    chosen = pick_practice([c.question for c in pool], count, seed=seed, topics=topics,
-                           seen=seen_counts(session, actor.id))
+    assembly = pick_practice_with_notice([c.question for c in pool], count, seed=seed, topics=topics,
+                                         seen=seen_counts(session, actor.id))
+    chosen = assembly.questions
     if not chosen:
         raise InvalidInput(f"The chosen topics have no questions that fit in a practice of {count}: their "
                            "case studies come whole, with several questions each. Please choose more questions "
@@ -49,7 +51,7 @@ def start_practice(session: Session, actor: Actor, topics: list[str] | None, cou
     names = topic_names or {}
     attempt = Attempt(user_id=actor.id, mode="practice", seed=seed, started_at=now,
                       settings={"topics": topics, "topic_names": [names.get(t, t) for t in topics],
-                                "requested": count})
+                                "requested": count, **({"notice": assembly.notice} if assembly.notice else {})})
     session.add(attempt)
     session.flush()
     add_items(session, attempt, picked)
