@@ -89,6 +89,38 @@ class User(Base):
     resume_page: Mapped[str | None] = mapped_column(String(100))
 
 
+class AuthSession(Base):
+    """A signed-in browser. The browser holds a random token in an HttpOnly cookie; only its SHA-256 is kept
+    here. It ends when revoked (logout, password change, deactivation, role change), after ``idle`` without
+    use, or at ``expires_at`` whatever happens."""
+
+    __tablename__ = "auth_sessions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    last_seen_at: Mapped[datetime] = mapped_column(default=utcnow)
+    idle_expires_at: Mapped[datetime]
+    expires_at: Mapped[datetime]
+    revoked_at: Mapped[datetime | None]
+    user_agent: Mapped[str | None] = mapped_column(String(300))
+
+
+class LoginHandoff(Base):
+    """A one-time, short-lived code that carries a verified login from the Streamlit page to the HTTP route that
+    sets the session cookie (a Streamlit script cannot set cookies). Only its SHA-256 is kept."""
+
+    __tablename__ = "login_handoffs"
+
+    code_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    next_page: Mapped[str | None] = mapped_column(String(100))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    expires_at: Mapped[datetime]
+    used_at: Mapped[datetime | None]
+
+
 class Cohort(Base):
     __tablename__ = "cohorts"
 
