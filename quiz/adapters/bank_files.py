@@ -238,9 +238,9 @@ def _read_objectives(root: Path, topic_ids: set[str], problems: list[Problem]
     lines: dict[str, tuple[str, int]] = {}
     for path in sorted((root / "objectives").glob("*.yaml")):
         rel = _rel(path, root)
-        before = len(problems)
-        found = _read_list(path, root, "objectives", Objective, problems, file_lines := {})
-        read = _read_yaml(path, rel, []) if len(problems) == before else None
+        file_lines: dict[str, tuple[str, int]] = {}
+        found = _read_list(path, root, "objectives", Objective, problems, file_lines)
+        read = _read_yaml(path, rel, []) if found else None
         data = read[0] if read else {}
         unknown = set(data) - {"topic", "objectives"} if isinstance(data, dict) else set()
         for k in sorted(unknown):
@@ -267,7 +267,7 @@ def _yaml_problem(rel: str, err: yaml.YAMLError) -> Problem:
     mark = getattr(err, "problem_mark", None) or getattr(err, "context_mark", None)
     line = mark.line + 1 if mark is not None else 1
     what = getattr(err, "problem", None) or str(err).splitlines()[0]
-    return Problem(rel, line, "-", f"YAML syntax error: {what}")
+    return Problem(rel, line, "-", what if isinstance(err, _Refused) else f"YAML syntax error: {what}")
 
 
 def _item_files(root: Path, only: Path | None) -> list[Path]:
