@@ -33,6 +33,7 @@ from quiz.adapters.orm import (
     User,
 )
 from quiz.domain import scoring
+from quiz.services.attempts.views import display_describe, item_status, option_views
 from quiz.services.errors import InvalidInput, NotFound
 from quiz.services.permissions import Actor, require_cohort, require_staff, require_view_user
 from quiz.services.questions import to_question
@@ -147,6 +148,7 @@ class AnswerDetail:
     max_score: float
     explanation: str
     saved_at: datetime | None
+    status: str = "answered"  # answered | not_answered (exam) | not_reached (stopped practice/review)
 
 
 @dataclass(frozen=True)
@@ -246,7 +248,10 @@ def _item_rows(session: Session, user_ids: list[int], filters: Filters | None) -
         .join(QuestionRow, QuestionRow.id == QuestionVersion.question_id)
         .outerjoin(Response, (Response.attempt_id == Attempt.id)
                    & (Response.question_version_id == AttemptItem.question_version_id))
-        .where(Attempt.user_id.in_(user_ids), Attempt.state.in_(FINISHED_STATES))
+        .where(Attempt.user_id.in_(user_ids), Attempt.state.in_(FINISHED_STATES),
+               # an exam counts every item (unanswered: 0); practice/review only what was answered, not
+               # the items a stopped session never reached
+               (Attempt.mode == "exam") | Response.score.is_not(None))
     )
     return list(session.execute((filters or Filters()).apply(q)).tuples())
 
@@ -344,8 +349,11 @@ def attempt_detail(session: Session, actor: Actor, attempt_id: int) -> AttemptDe
         answers.append(AnswerDetail(
             position=item.position, question_id=version.question_id, version=version.version, topic=q.topic,
             type=q.type, stem=q.stem, case_scenario=q.case.scenario if q.case else None,
-            options=[o.text for o in q.options], answer=answer, answer_text=scoring.describe_answer(q, answer),
-            correct_text=scoring.describe_answer(q, scoring.correct_answer(q)), is_correct=correct, score=score,
+            # the options in the order and with the letters this attempt showed
+            options=[o.label for o in option_views(q, item.option_order)], answer=answer,
+            answer_text=display_describe(q, answer, item.option_order),
+            correct_text=display_describe(q, scoring.correct_answer(q), item.option_order),
+            is_correct=correct, score=score, status=item_status(attempt.mode, r),
             max_score=mx, explanation=q.explanation, saved_at=r.saved_at if r else None,
         ))
     user = attempt.user

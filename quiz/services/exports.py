@@ -14,8 +14,21 @@ from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
 from quiz.adapters import spreadsheet
-from quiz.adapters.orm import Attempt, Cohort, CohortMember, Exam, QuestionRow, QuestionVersion, Response, User
-from quiz.domain.scoring import describe_answer
+from quiz.adapters.orm import (
+    Attempt,
+    AttemptItem,
+    Cohort,
+    CohortMember,
+    Exam,
+    QuestionRow,
+    QuestionVersion,
+    Response,
+    User,
+)
+from quiz.domain.bank import LETTERS
+from quiz.domain.scoring import is_empty
+from quiz.services.attempts.grading import finalise_overdue
+from quiz.services.attempts.views import display_describe
 from quiz.services.errors import NotFound
 from quiz.services.item_analysis import require_exam
 from quiz.services.permissions import Actor, require_cohort, require_staff, visible_cohort_ids
@@ -24,14 +37,16 @@ from quiz.services.questions import to_question
 RESULT_COLUMNS = ("attempt_id", "trainee_email", "trainee_name", "cohort", "exam_or_mode", "state", "started",
                   "submitted", "score", "max_score", "percent", "passed")
 RESPONSE_COLUMNS = ("attempt_id", "trainee_email", "exam_or_mode", "question_id", "question_version", "topic",
-                    "answer", "correct", "score", "max_score", "saved")
+                    "position", "answer", "answer_letters", "answer_text", "correct", "score", "max_score",
+                    "saved")
 
 
 def _scope(session: Session, actor: Actor | None, cohort_id: int | None, exam_id: int | None
            ) -> tuple[list[int] | None, Any]:
-    """(cohort ids in scope or None for all, a WHERE clause on Attempt)."""
+    """(cohort ids in scope or None for all, a WHERE clause on Attempt). Overdue attempts are graded first."""
     if actor is not None:
         require_staff(actor)
+    finalise_overdue(session)
     if cohort_id is not None:
         if actor is None:
             if session.get(Cohort, cohort_id) is None:
@@ -95,15 +110,20 @@ def results_rows(session: Session, actor: Actor | None, cohort_id: int | None = 
 
 def responses_rows(session: Session, actor: Actor | None, cohort_id: int | None = None,
                    exam_id: int | None = None) -> list[dict[str, Any]]:
-    """One row per saved response (keys: RESPONSE_COLUMNS); ``answer`` is human readable (option letters as
-    in the bank, not as shuffled on screen)."""
+    """One row per saved response (keys: RESPONSE_COLUMNS). ``answer`` is human readable with the letters the
+    trainee saw (options are shuffled per attempt): "B. Re-plan"; ``answer_letters`` is those letters alone
+    ("B", "A; C", "C -> A -> B"), ``answer_text`` the options' text alone; ``position`` is the question's
+    number in the attempt (1, 2, ...). Times are UTC."""
     _, clauses = _scope(session, actor, cohort_id, exam_id)
     # Plain columns, not entities: a large export must not decode every question's JSON once per response.
     q = (select(Attempt.id, Attempt.mode, User.email, Exam.name, Response.answer, Response.is_correct,
                 Response.score, Response.max_score, Response.saved_at, QuestionVersion.id,
-                QuestionVersion.question_id, QuestionVersion.version, QuestionRow.topic)
+                QuestionVersion.question_id, QuestionVersion.version, QuestionRow.topic, AttemptItem.position,
+                AttemptItem.option_order)
          .select_from(Response)
          .join(Attempt, Attempt.id == Response.attempt_id)
+         .outerjoin(AttemptItem, (AttemptItem.attempt_id == Response.attempt_id)
+                    & (AttemptItem.question_version_id == Response.question_version_id))
          .join(User, User.id == Attempt.user_id)
          .outerjoin(Exam, Exam.id == Attempt.exam_id)
          .join(QuestionVersion, QuestionVersion.id == Response.question_version_id)
@@ -118,19 +138,34 @@ def responses_rows(session: Session, actor: Actor | None, cohort_id: int | None 
     } if version_ids else {}
     rows = []
     for (attempt_id, mode, email, exam_name, answer, is_correct, score, max_score, saved_at, version_id,
-         question_id, version, topic) in result:
+         question_id, version, topic, position, order) in result:
         try:
-            shown = describe_answer(questions[version_id], answer)
-        except (IndexError, TypeError, ValueError):
-            shown = str(answer)
+            shown, letters, text = _shown_answer(questions[version_id], answer, order or [])
+        except (IndexError, KeyError, TypeError, ValueError):
+            shown, letters, text = str(answer), "", str(answer)
         rows.append({
             "attempt_id": attempt_id, "trainee_email": email,
             "exam_or_mode": f"exam: {exam_name}" if exam_name else mode,
             "question_id": question_id, "question_version": version, "topic": topic,
-            "answer": shown, "correct": is_correct, "score": score, "max_score": max_score,
-            "saved": saved_at,
+            "position": position + 1 if position is not None else None,
+            "answer": shown, "answer_letters": letters, "answer_text": text, "correct": is_correct,
+            "score": score, "max_score": max_score, "saved": saved_at,
         })
     return rows
+
+
+def _shown_answer(q: Any, answer: Any, order: list[int]) -> tuple[str, str, str]:
+    """(letter and text, letters alone, text alone) of an answer, with the letters the attempt showed."""
+    full = display_describe(q, answer, order)
+    if is_empty(answer) or q.type in ("numeric", "true_false"):
+        return full, "", full
+    order = order or list(range(len(q.options)))
+    shown = {idx: LETTERS[pos] for pos, idx in enumerate(order)}
+    idxs = [answer] if q.type == "single" else list(answer)
+    if q.type == "multiple":
+        idxs = sorted(idxs, key=lambda i: shown[i])
+    sep = " -> " if q.type == "ordering" else "; "
+    return full, sep.join(shown[i] for i in idxs), sep.join(q.options[i].text for i in idxs)
 
 
 def _columns_for(rows: list[Mapping[str, Any]]) -> tuple[str, ...] | None:

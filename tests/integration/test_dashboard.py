@@ -101,16 +101,17 @@ def test_failed_only_exam_shows_not_passed_and_latest_differs_from_best(platform
 def test_mastery_is_the_share_of_points_per_trainee_and_topic(platform, trainer, cohort):
     with platform.transaction() as s:
         cells = {(c.name, c.topic): c for c in dashboard.mastery(s, trainer, cohort["id"])}
-    # Ann aftercare 2/2, spacing 0/1, hygiene 1/4 + 4/4 = 5/8; Bob aftercare 1 of 3 (one unanswered).
+    # Ann aftercare 2/2, spacing 0/1, hygiene 1/4 + 4/4 = 5/8; Bob aftercare 1 of 2: the practice item he
+    # never reached counts nowhere (issue 12), only an exam's unanswered items count 0.
     assert {k: (v.earned, v.possible) for k, v in cells.items()} == {
         ("Ann", "aftercare"): (2, 2), ("Ann", "spacing"): (0, 1), ("Ann", "hygiene"): (5, 8),
-        ("Bob", "aftercare"): (1, 3),
+        ("Bob", "aftercare"): (1, 2),
     }
     assert cells[("Ann", "hygiene")].share == pytest.approx(0.625)
     with platform.transaction() as s:
         overall = dashboard.topic_mastery(dashboard.mastery(s, trainer, cohort["id"]))
-    assert list(overall) == ["spacing", "aftercare", "hygiene"]  # weakest first: 0, 3/5, 5/8
-    assert overall["aftercare"] == pytest.approx(3 / 5)
+    assert list(overall) == ["spacing", "hygiene", "aftercare"]  # weakest first: 0, 5/8, 3/4
+    assert overall["aftercare"] == pytest.approx(3 / 4)
 
 
 def test_filters_by_exam_mode_and_dates(platform, trainer, cohort):

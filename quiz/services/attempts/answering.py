@@ -57,7 +57,7 @@ def attempt_view(session: Session, actor: Actor, attempt_id: int, *, now: dateti
             position=item.position, question_id=q.id, topic=q.topic, type=q.type, stem=q.stem,
             options=option_views(q, item.option_order), unit=q.unit, points=q.points,
             case_title=q.case.title if q.case else None, case_scenario=q.case.scenario if q.case else None,
-            answer=answer, flagged=item.flagged, feedback=fb,
+            answer=answer, flagged=item.flagged, feedback=fb, scoring=q.scoring,
         ))
     seconds_left = None
     if attempt.deadline_at is not None and attempt.state == "in_progress":

@@ -45,8 +45,7 @@ def pass_mark_of(attempt: Attempt) -> float | None:
     return own
 
 
-def finalise(session: Session, attempt: Attempt, state: str, now: datetime, *,
-              secret_key: str | None = None) -> int:
+def finalise(session: Session, attempt: Attempt, state: str, now: datetime) -> int:
     """Grade an attempt exactly once. Returns 1 if this call graded it, 0 if someone else already had."""
     ended = min(now, attempt.deadline_at) if (state == "expired" and attempt.deadline_at) else now
     won = session.execute(
@@ -79,7 +78,7 @@ def finalise(session: Session, attempt: Attempt, state: str, now: datetime, *,
 
         review.schedule_wrong(session, attempt.user_id, wrong, now)
         if attempt.passed:
-            certificates.issue(session, attempt, secret_key=secret_key, now=ended)
+            certificates.issue(session, attempt, now=ended)
     return 1
 
 

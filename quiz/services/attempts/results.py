@@ -24,12 +24,15 @@ from quiz.services.attempts.common import (
 )
 from quiz.services.attempts.grading import finalise, finalise_overdue
 from quiz.services.attempts.views import (
+    NOT_REACHED,
     AttemptSummary,
     ItemResult,
     ResultsView,
     TopicResult,
     chosen_feedback,
     display_describe,
+    item_status,
+    option_views,
     summary,
 )
 from quiz.services.errors import Conflict
@@ -79,11 +82,13 @@ def results(session: Session, actor: Actor, attempt_id: int, *, now: datetime | 
         resp = responses.get(item.question_version_id)
         answer = resp.answer if resp else None
         scored = score_item(q, answer)
-        t = per_topic[q.topic]
-        t[0] += scored.score
-        t[1] += scored.max_score
-        t[2] += 1
-        t[3] += int(scored.correct)
+        status = item_status(attempt.mode, resp)
+        if status != NOT_REACHED:  # a practice item never reached counts nowhere
+            t = per_topic[q.topic]
+            t[0] += scored.score
+            t[1] += scored.max_score
+            t[2] += 1
+            t[3] += int(scored.correct)
         items.append(ItemResult(
             position=item.position, question_id=q.id, topic=q.topic, stem=q.stem,
             case_scenario=q.case.scenario if q.case else None, correct=scored.correct,
@@ -94,6 +99,8 @@ def results(session: Session, actor: Actor, attempt_id: int, *, now: datetime | 
                       if opts["show_explanations"] else None),
             explanation=q.explanation if opts["show_explanations"] else None,
             source=(q.source.id, q.source.section) if opts["show_explanations"] else None,
+            status=status, options=[o.label for o in option_views(q, item.option_order)], type=q.type,
+            scoring=q.scoring,
         ))
     from quiz.services.certificates import code_for_attempt
 

@@ -34,6 +34,7 @@ class FeedbackView:
     feedback: list[str]  # the feedback of the chosen option(s), or the numeric item's feedback
     explanation: str
     source: tuple[str, str] | None = None  # (source id, section) the explanation draws on
+    right_values: tuple[int, ...] = ()  # the right options (canonical indexes), to highlight in the list
 
 
 @dataclass(frozen=True)
@@ -51,6 +52,7 @@ class ItemView:
     answer: Any  # canonical; None when not answered
     flagged: bool
     feedback: FeedbackView | None = None  # practice/review once answered; never for an exam in progress
+    scoring: str = "all_or_nothing"  # multiple/ordering: "partial" credit or "all_or_nothing"
 
     @property
     def answered(self) -> bool:
@@ -120,6 +122,10 @@ class ItemResult:
     feedback: list[str] | None
     explanation: str | None  # None when hidden
     source: tuple[str, str] | None = None  # (source id, section) behind the explanation, when it is shown
+    status: str = "answered"  # answered | not_answered (exam: scores 0) | not_reached (practice: counts nowhere)
+    options: list[str] = field(default_factory=list)  # "A. text", in the order and with the letters shown
+    type: str = "single"
+    scoring: str = "all_or_nothing"
 
 
 @dataclass(frozen=True)
@@ -143,6 +149,14 @@ class ResultsView:
     show_answers: bool = True
     show_explanations: bool = True
 
+    @property
+    def not_reached(self) -> int:
+        return sum(1 for i in self.items if i.status == NOT_REACHED)
+
+    @property
+    def answered(self) -> int:
+        return sum(1 for i in self.items if i.status == ANSWERED)
+
 
 @dataclass(frozen=True)
 class AttemptSummary:
@@ -157,6 +171,26 @@ class AttemptSummary:
     items: int
     percent: float | None
     passed: bool | None
+
+
+# What became of an item of a finished attempt (see :func:`item_status`).
+ANSWERED, NOT_ANSWERED, NOT_REACHED = "answered", "not_answered", "not_reached"
+STATUS_LABELS = {NOT_ANSWERED: "not answered", NOT_REACHED: "not reached"}
+
+
+def reached(mode: str, resp: Response | None) -> bool:
+    """Whether an item counts in its attempt's score. An exam counts every item (unanswered ones score 0).
+    Practice and review score each answer as it is given; a session stopped early leaves the rest "not
+    reached": they count nowhere (not in the score, mastery, weakest topics, the dashboard or the schedule)."""
+    if mode == "exam":
+        return True
+    return resp is not None and resp.score is not None and not is_empty(resp.answer)
+
+
+def item_status(mode: str, resp: Response | None) -> str:
+    if not reached(mode, resp):
+        return NOT_REACHED
+    return ANSWERED if resp is not None and not is_empty(resp.answer) else NOT_ANSWERED
 
 
 def option_views(q: Question, order: list[int]) -> list[OptionView]:
@@ -192,13 +226,14 @@ def chosen_feedback(q: Question, answer: Any, correct: bool, order: list[int] | 
         return [q.options[0 if answer else 1].feedback]
     if q.type == "single":
         return [q.options[answer].feedback]
-    if q.type == "multiple":  # every option that matters, the ticked ones and the right ones missed, A to Z
+    if q.type == "multiple":  # every option, A to Z as shown, marked right or wrong
         shown = order or list(range(len(q.options)))
         key = set(correct_answer(q))
         ticked = set(answer)
         return [f"{LETTERS[pos]}. {_no_stop(q.options[i].text)} "
-                f"({'you ticked it' if i in ticked else 'you did not tick it'}): {q.options[i].feedback}"
-                for pos, i in enumerate(shown) if i in ticked or i in key]
+                f"({'you ticked it' if i in ticked else 'you did not tick it'}): "
+                f"{'✓ right' if (i in ticked) == (i in key) else '✗ wrong'}. {q.options[i].feedback}"
+                for pos, i in enumerate(shown)]
     return []  # ordering: the explanation says why the order is right
 
 
@@ -210,6 +245,8 @@ def feedback_view(q: Question, resp: Response, order: list[int]) -> FeedbackView
         right_answer=display_describe(q, correct_answer(q), order),
         feedback=chosen_feedback(q, resp.answer, correct, order), explanation=q.explanation,
         source=(q.source.id, q.source.section),
+        right_values=tuple(sorted(q.key)) if q.type == "multiple" else
+        ((q.key,) if q.type == "single" and isinstance(q.key, int) else ()),
     )
 
 
