@@ -93,6 +93,17 @@ def _expanded(tokens: Iterable[str]) -> list[str]:
     return out
 
 
+def _without_negation(tokens: list[str]) -> list[str]:
+    """The words with negations taken out ("do not stop" and "don't stop" become "stop")."""
+    ex = _expanded(tokens)
+    out: list[str] = []
+    for i, t in enumerate(ex):
+        if t in NEGATIONS or (t in ("do", "does", "did") and i + 1 < len(ex) and ex[i + 1] == "not"):
+            continue
+        out.append(t)
+    return out
+
+
 def _antonyms(a: str, b: str) -> bool:
     if frozenset((a, b)) in ANTONYMS:
         return True
@@ -104,8 +115,7 @@ def are_opposites(a: str, b: str) -> bool:
     ta, tb = words(a), words(b)
     if ta == tb:
         return False
-    ea, eb = _expanded(ta), _expanded(tb)
-    if [t for t in ea if t not in NEGATIONS] == [t for t in eb if t not in NEGATIONS] and ea != eb:
+    if _without_negation(ta) == _without_negation(tb):
         return True
     if len(ta) == len(tb):
         diffs = [(x, y) for x, y in zip(ta, tb) if x != y]

@@ -1,13 +1,15 @@
-"""Content checks that keep the whole question bank healthy.
+"""Content checks that keep the whole question bank healthy (second edition, issue 8).
 
 These read the real bank under ``question_bank/`` (not a fixture), so they fail when an edit breaks the
-format, shrinks a topic, skews answer keys, duplicates a stem or copies wording from the source
-articles. Each helper is first sanity-checked on a small made-up input, so every test can fail.
+format, shrinks a topic, leaves a safety topic without live items, lets bare recall or history grow, skews
+answer keys, duplicates a stem or copies wording from the source articles. Each helper is first
+sanity-checked on a small made-up input, so every test can fail. The item-writing cues themselves (absolute
+words, longest or hedged keys, key balance...) are the linter's (``quiz/domain/lint.py``, tested in
+``tests/unit/test_lint.py``, which also runs it on this bank).
 """
 
 from __future__ import annotations
 
-import difflib
 import os
 import re
 from collections import Counter, defaultdict
@@ -18,31 +20,31 @@ from typing import Any
 import pytest
 import yaml
 
-from quiz.adapters.bank_files import BankInvalid, load_bank
+from quiz.adapters.bank_files import MAX_LIVE_PER_OBJECTIVE, SEED_SOURCES, BankInvalid, bank_stats, load_bank
 from quiz.core.config import PROJECT_ROOT
-from quiz.domain.bank import QUESTION_TYPES, Bank, Question, normalise_stem
+from quiz.domain.bank import QUESTION_TYPES, Bank
+from quiz.domain.lint import CATCH_ALL_OPTION, bank_checks, key_is_strictly_longest, near_duplicate_pairs
 
 BANK_DIR = PROJECT_ROOT / "question_bank"
 SEEDS_DIR = PROJECT_ROOT.parent / "shared" / "seeds"
 DRAFT_SOURCE = "nos-skansc"
 
-MIN_TOTAL = 180
+MIN_TOTAL = 300
+MIN_LIVE = 260
 MIN_PER_TOPIC = 12
-EXPECTED_TOPIC_COUNT = 10
+EXPECTED_TOPIC_COUNT = 14
+CORE_TOPICS = ("indications", "side-effects", "hygiene", "spacing")
+SAFETY_TOPICS = ("screening", "consultation", "asepsis", "complications", "products")
+MIN_LIVE_SCENARIO_CORE = 20
+MIN_LIVE_SCENARIO_SAFETY = 15
+MAX_HISTORY_LIVE = 8
+MAX_RECALL_SHARE = 0.10
+RECALL_TAG = "recall"
 MIN_SINGLE_SHARE = 0.60
 MAX_TRUE_FALSE_SHARE = 0.10
 MIN_CASE_SETS = 6
 MIN_CASE_ITEMS = 3
-NEAR_DUPLICATE_RATIO = 0.9
-MAX_KEY_LONGEST_SHARE = 0.40
-MAX_KEY_POSITION_SHARE = 0.40
 NGRAM = 8
-
-CATCH_ALL_OPTION = re.compile(
-    r"\b(all|none|both|neither)\s+of\s+(the\s+)?(above|below|these|those|options|answers)\b"
-    r"|\bboth\s+[a-z]\s+and\s+[a-z]\b",
-    re.IGNORECASE,
-)
 
 
 # -- helpers -------------------------------------------------------------------------------------------
@@ -54,31 +56,6 @@ def bank() -> Bank:
         return load_bank(BANK_DIR)
     except BankInvalid as err:
         pytest.fail("the question bank does not validate:\n" + "\n".join(str(p) for p in err.problems))
-
-
-def near_duplicate_pairs(stems: dict[str, str], threshold: float = NEAR_DUPLICATE_RATIO) -> list[tuple]:
-    """Pairs of ids whose normalised stems are identical or nearly so (ratio above ``threshold``)."""
-    items = [(ident, normalise_stem(text)) for ident, text in stems.items()]
-    pairs = []
-    for i, (id_a, a) in enumerate(items):
-        for id_b, b in items[i + 1:]:
-            if a == b:
-                pairs.append((id_a, id_b, 1.0))
-                continue
-            matcher = difflib.SequenceMatcher(None, a, b, autojunk=False)
-            if matcher.real_quick_ratio() <= threshold or matcher.quick_ratio() <= threshold:
-                continue
-            ratio = matcher.ratio()
-            if ratio > threshold:
-                pairs.append((id_a, id_b, round(ratio, 3)))
-    return pairs
-
-
-def key_is_strictly_longest(q: Question) -> bool:
-    """True if the right option of a single item is longer than every other option."""
-    key = int(q.key)
-    lengths = [len(o.text) for o in q.options]
-    return all(lengths[key] > n for i, n in enumerate(lengths) if i != key)
 
 
 def words(text: str) -> list[str]:
@@ -147,9 +124,54 @@ def test_bank_size_and_topic_coverage(bank: Bank) -> None:
     topic_ids = [t.id for t in bank.topics]
     assert len(topic_ids) == EXPECTED_TOPIC_COUNT, f"topics.yaml should define {EXPECTED_TOPIC_COUNT} topics"
     assert len(bank.questions) >= MIN_TOTAL, f"only {len(bank.questions)} items; need at least {MIN_TOTAL}"
+    live = [q for q in bank.questions if q.status == "live"]
+    assert len(live) >= MIN_LIVE, f"only {len(live)} live items; need at least {MIN_LIVE}"
     per_topic = Counter(q.topic for q in bank.questions)
     thin = {t: per_topic.get(t, 0) for t in topic_ids if per_topic.get(t, 0) < MIN_PER_TOPIC}
     assert not thin, f"topics with fewer than {MIN_PER_TOPIC} items: {thin}"
+
+
+def live_scenarios(bank: Bank) -> Counter:
+    """Live items that are not bare recall, per topic (case-set items count for their own topic)."""
+    return Counter(q.topic for q in bank.questions if q.status == "live" and RECALL_TAG not in q.tags)
+
+
+def test_core_and_safety_topics_have_enough_live_scenario_items(bank: Bank) -> None:
+    counts = live_scenarios(bank)
+    thin = {t: counts.get(t, 0) for t in CORE_TOPICS if counts.get(t, 0) < MIN_LIVE_SCENARIO_CORE}
+    thin |= {t: counts.get(t, 0) for t in SAFETY_TOPICS if counts.get(t, 0) < MIN_LIVE_SCENARIO_SAFETY}
+    assert not thin, (f"live scenario items per topic fall short (core {MIN_LIVE_SCENARIO_CORE}, safety "
+                      f"{MIN_LIVE_SCENARIO_SAFETY}): {thin}")
+
+
+def test_live_scenario_counter_leaves_out_recall_and_drafts(bank: Bank) -> None:
+    sample = next(q for q in bank.questions if q.status == "live" and q.topic == "spacing")
+    before = live_scenarios(bank)["spacing"]
+    tagged = sample.model_copy(update={"tags": [*sample.tags, RECALL_TAG]})
+    drafted = sample.model_copy(update={"status": "draft"})
+    for changed in (tagged, drafted):
+        others = [q for q in bank.questions if q.id != sample.id] + [changed]
+        assert live_scenarios(Bank(topics=bank.topics, sources=bank.sources, questions=others))["spacing"] == before - 1
+
+
+def test_bare_recall_and_history_stay_small(bank: Bank) -> None:
+    stats = bank_stats(bank.questions)
+    live = stats["by_status"].get("live", 0)
+    assert stats["live_recall"] <= MAX_RECALL_SHARE * live, (
+        f"{stats['live_recall']} of {live} live items are tagged {RECALL_TAG}; at most {MAX_RECALL_SHARE:.0%}")
+    assert stats["live_by_topic"].get("history", 0) <= MAX_HISTORY_LIVE, (
+        f"history has {stats['live_by_topic'].get('history', 0)} live items; at most {MAX_HISTORY_LIVE}")
+
+
+def test_every_item_names_an_objective_and_none_is_overloaded(bank: Bank) -> None:
+    missing = [q.id for q in bank.questions if q.status != "retired" and not q.objective]
+    assert not missing, f"items without an objective: {missing}"
+    known = {o.id for o in bank.objectives}
+    unknown = [(q.id, q.objective) for q in bank.questions if q.objective and q.objective not in known]
+    assert not unknown, f"items naming an unknown objective: {unknown}"
+    heavy = {o: c["live"] for o, c in bank_stats(bank.questions)["by_objective"].items()
+             if c["live"] > MAX_LIVE_PER_OBJECTIVE}
+    assert not heavy, f"objectives with more than {MAX_LIVE_PER_OBJECTIVE} live items: {heavy}"
 
 
 def test_type_mix(bank: Bank) -> None:
@@ -180,7 +202,7 @@ def test_case_sets(bank: Bank) -> None:
     assert not small, f"case sets with fewer than {MIN_CASE_ITEMS} items: {small}"
 
 
-# -- stems and options ---------------------------------------------------------------------------------
+# -- stems and options (the near-duplicate finder is the linter's) -------------------------------------
 
 
 def test_near_duplicate_finder_works() -> None:
@@ -201,15 +223,9 @@ def test_no_duplicate_or_near_identical_stems(bank: Bank) -> None:
     assert not pairs, "near-identical stems (id, id, similarity):\n" + _fmt(pairs)
 
 
-def test_key_is_not_systematically_the_longest_option(bank: Bank) -> None:
-    singles = [q for q in bank.questions if q.type == "single"]
-    assert singles, "the bank has no single items"
-    longest = [q.id for q in singles if key_is_strictly_longest(q)]
-    ratio = share(len(longest), len(singles))
-    assert ratio < MAX_KEY_LONGEST_SHARE, (
-        f"the key is the strictly longest option in {ratio:.0%} of single items "
-        f"(limit {MAX_KEY_LONGEST_SHARE:.0%}); for example: {longest[:15]}"
-    )
+def test_bank_level_balance_holds(bank: Bank) -> None:
+    failed = [c.message for c in bank_checks(bank.questions) if not c.ok]
+    assert not failed, "bank-level balance fails (run python -m quiz bank lint):\n" + _fmt(failed)
 
 
 def test_longest_option_check_works(bank: Bank) -> None:
@@ -222,17 +238,6 @@ def test_longest_option_check_works(bank: Bank) -> None:
     assert key_is_strictly_longest(sample.model_copy(update={"options": padded}))
     trimmed = [o.model_copy(update={"text": "x"}) if i == key else o for i, o in enumerate(sample.options)]
     assert not key_is_strictly_longest(sample.model_copy(update={"options": trimmed}))
-
-
-def test_key_positions_are_spread(bank: Bank) -> None:
-    keys = Counter(int(q.key) for q in bank.questions if q.type == "single")
-    total = sum(keys.values())
-    worst, count = keys.most_common(1)[0]
-    assert share(count, total) <= MAX_KEY_POSITION_SHARE, (
-        f"option {'ABCDEFGHIJ'[worst]} is the key of {share(count, total):.0%} of single items "
-        f"(limit {MAX_KEY_POSITION_SHARE:.0%}); counts: "
-        + ", ".join(f"{'ABCDEFGHIJ'[k]}={n}" for k, n in sorted(keys.items()))
-    )
 
 
 def test_catch_all_pattern_works() -> None:
@@ -267,15 +272,11 @@ def test_every_option_has_feedback() -> None:
 # -- sources -------------------------------------------------------------------------------------------
 
 
-def test_live_items_cite_an_article(bank: Bank) -> None:
-    source_ids = {s.id for s in bank.sources}
-    wrong = [
-        (q.id, q.source.id)
-        for q in bank.questions
-        if q.status == "live" and (q.source.id not in source_ids or q.source.id == DRAFT_SOURCE)
-    ]
+def test_live_items_cite_a_seed_or_a_named_reference(bank: Bank) -> None:
+    citable = {s.id for s in bank.sources if s.id in SEED_SOURCES or (s.authors and s.year)}
+    wrong = [(q.id, q.source.id) for q in bank.questions if q.status == "live" and q.source.id not in citable]
     assert not wrong, (
-        f"live items must cite an article from sources.yaml (not {DRAFT_SOURCE}):\n" + _fmt(wrong)
+        "live items must cite a seed article or a source with authors and year in sources.yaml:\n" + _fmt(wrong)
     )
 
 
