@@ -49,12 +49,18 @@ def cmd_bank_stats(args: argparse.Namespace) -> int:
         return 0
     names = bank.topic_names()
     print(f"Total items: {stats['total']}  (case sets: {len({q.case.id for q in bank.questions if q.case})})")
-    for title, key in (("topic", "by_topic"), ("type", "by_type"), ("difficulty", "by_difficulty"),
-                       ("status", "by_status")):
+    for title, key in (("topic", "by_topic"), ("topic, live items only", "live_by_topic"), ("type", "by_type"),
+                       ("difficulty", "by_difficulty"), ("status", "by_status")):
         print(f"\nBy {title}:")
         for k, v in stats[key].items():
-            label = f"{k} ({names[k]})" if key == "by_topic" and k in names else k
+            label = f"{k} ({names[k]})" if key in ("by_topic", "live_by_topic") and k in names else k
             print(f"  {label:<66} {v:>4}")
+    live = stats["by_status"].get("live", 0)
+    print(f"\nLive items tagged recall: {stats['live_recall']} of {live}")
+    unused = sorted({o.id for o in bank.objectives} - set(stats["by_objective"]))
+    print(f"\nBy objective (live / all items; {len(bank.objectives)} objectives, {len(unused)} unused):")
+    for k, v in stats["by_objective"].items():
+        print(f"  {k:<66} {v['live']:>4} / {v['total']:<4}")
     return 0
 
 
@@ -200,7 +206,7 @@ def register(sub) -> None:  # noqa: ANN001
     v = bank_sub.add_parser("validate", help="check every question file; print every problem as file:line: id: message")
     v.add_argument("path", nargs="?", help="bank folder or one item file (default: question_bank/)")
     v.set_defaults(func=cmd_bank_validate)
-    s = bank_sub.add_parser("stats", help="count items by topic, type, difficulty and status")
+    s = bank_sub.add_parser("stats", help="count items by topic, type, difficulty, status and objective")
     s.add_argument("path", nargs="?", help="bank folder (default: question_bank/)")
     s.add_argument("--json", action="store_true", help="print JSON")
     s.set_defaults(func=cmd_bank_stats)
