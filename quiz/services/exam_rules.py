@@ -6,7 +6,8 @@ any :class:`ExamOverride` for one trainee.
 * the trainee has attempts left: ``attempts_allowed`` + the override's ``extra_attempts``; an attempt in
   progress is resumed, never duplicated;
 * ``wait_hours`` have passed since their last attempt ended;
-* once passed, the exam is done (a certificate was issued).
+* once passed, the exam is done (a certificate was issued), until that certificate is within 60 days of
+  its expiry (or expired): then the exam opens again to recertify, with a fresh count of attempts.
 
 The time allowed is ``time_limit_minutes`` + the override's ``extra_minutes``; an attempt never runs past the
 exam's closing time.
@@ -77,6 +78,12 @@ def exam_status(session: Session, user_id: int, exam: Exam, now: datetime) -> Ex
         select(Attempt).where(Attempt.exam_id == exam.id, Attempt.user_id == user_id, Attempt.mode == "exam")
         .order_by(Attempt.started_at)
     ))
+    if any(a.passed for a in attempts):
+        from quiz.services.certificates import renewal_open
+
+        renew_from = renewal_open(session, user_id, exam.id, now)
+        if renew_from is not None:  # recertification: only attempts since the renewal window opened count
+            attempts = [a for a in attempts if a.started_at >= renew_from]
     in_progress = next((a for a in attempts if a.state == "in_progress"), None)
     finished = [a for a in attempts if a.state != "in_progress"]
     passed = any(a.passed for a in finished)

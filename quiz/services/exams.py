@@ -47,6 +47,7 @@ class ExamInfo:
     is_active: bool
     attempts: int  # submitted attempts so far
     created_at: datetime
+    validity_months: int | None = None  # certificates earned expire after this; None: never
 
 
 @dataclass(frozen=True)
@@ -69,7 +70,7 @@ def _info(session: Session, exam: Exam) -> ExamInfo:
         pass_mark=exam.pass_mark, attempts_allowed=exam.attempts_allowed, wait_hours=exam.wait_hours,
         review_options={k: bool((exam.review_options or {}).get(k, False)) for k in REVIEW_KEYS},
         opens_at=exam.opens_at, closes_at=exam.closes_at, is_active=exam.is_active, attempts=n,
-        created_at=exam.created_at,
+        created_at=exam.created_at, validity_months=exam.validity_months,
     )
 
 
@@ -130,6 +131,26 @@ def _check_rules(name: str, time_limit_minutes: Any, pass_mark: Any, attempts_al
     return name, minutes, mark, tries, wait
 
 
+MAX_VALIDITY_MONTHS = 120
+
+
+def _validity(months: Any) -> int | None:
+    """Months a certificate stays valid: a whole number from 1 to 120, or blank (None) for never."""
+    if months is None or (isinstance(months, str) and not months.strip()):
+        return None
+    try:
+        value = int(months)
+    except (TypeError, ValueError):
+        raise InvalidInput("The certificate validity must be a whole number of months (or blank: never expires).") \
+            from None
+    if isinstance(months, float) and not months.is_integer():
+        raise InvalidInput("The certificate validity must be a whole number of months (or blank: never expires).")
+    if not 1 <= value <= MAX_VALIDITY_MONTHS:
+        raise InvalidInput(f"The certificate validity must be between 1 and {MAX_VALIDITY_MONTHS} months "
+                           "(or blank: never expires).")
+    return value
+
+
 def _review(options: Mapping[str, Any] | None) -> dict[str, bool]:
     options = dict(DEFAULT_REVIEW if options is None else options)
     unknown = set(options) - set(REVIEW_KEYS)
@@ -150,17 +171,19 @@ def define_exam(session: Session, actor: Actor, *, cohort_id: int, name: str, to
                 difficulty_mix: Mapping[str, float] | None = None, include_cases: bool = True,
                 time_limit_minutes: int = 30, pass_mark: float = 0.7, attempts_allowed: int = 1,
                 wait_hours: float = 0, review_options: Mapping[str, Any] | None = None,
-                opens_at: datetime | None = None, closes_at: datetime | None = None) -> ExamInfo:
+                opens_at: datetime | None = None, closes_at: datetime | None = None,
+                validity_months: int | None = None) -> ExamInfo:
     """A new, active exam for one of the actor's cohorts."""
     require_cohort(session, actor, cohort_id)
     name, minutes, mark, tries, wait = _check_rules(name, time_limit_minutes, pass_mark, attempts_allowed,
                                                     wait_hours, opens_at, closes_at)
     review = _review(review_options)
+    validity = _validity(validity_months)
     blueprint = check_blueprint(session, topics, difficulty_mix, include_cases)
     _name_free(session, name)
     exam = Exam(name=name, cohort_id=cohort_id, blueprint=blueprint.to_dict(), time_limit_minutes=minutes,
                 pass_mark=mark, attempts_allowed=tries, wait_hours=wait, review_options=review, opens_at=opens_at,
-                closes_at=closes_at, is_active=True, created_by=actor.id)
+                closes_at=closes_at, is_active=True, created_by=actor.id, validity_months=validity)
     session.add(exam)
     session.flush()
     audit.record(session, actor, "exam_defined", name, exam_id=exam.id, cohort_id=cohort_id)
@@ -192,7 +215,8 @@ def update_exam(session: Session, actor: Actor, exam_id: int, *, name: str = _UN
                 include_cases: bool = _UNSET, time_limit_minutes: int = _UNSET, pass_mark: float = _UNSET,
                 attempts_allowed: int = _UNSET, wait_hours: float = _UNSET,
                 review_options: Mapping[str, Any] = _UNSET, opens_at: datetime | None = _UNSET,
-                closes_at: datetime | None = _UNSET, is_active: bool = _UNSET) -> ExamInfo:
+                closes_at: datetime | None = _UNSET, is_active: bool = _UNSET,
+                validity_months: int | None = _UNSET) -> ExamInfo:
     """Change an exam. Attempts already made keep their questions and their score; new rules apply to new
     attempts (a changed pass mark does not re-grade past attempts)."""
     exam = _require_exam(session, actor, exam_id)
@@ -218,6 +242,8 @@ def update_exam(session: Session, actor: Actor, exam_id: int, *, name: str = _UN
         exam.review_options = _review(review_options)
     if is_active is not _UNSET:
         exam.is_active = bool(is_active)
+    if validity_months is not _UNSET:  # applies to certificates issued from now on
+        exam.validity_months = _validity(validity_months)
     session.flush()
     audit.record(session, actor, "exam_updated", exam.name, exam_id=exam.id)
     return _info(session, exam)

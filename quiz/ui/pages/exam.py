@@ -239,7 +239,7 @@ def _sit(actor, aid: int) -> None:  # noqa: ANN001
         st.write("After submitting you cannot change any answer.")
         yes, no = st.columns(2)
         if yes.button("Yes, submit my answers", type="primary", key=f"confirm_submit_{aid}"):
-            res = runtime.run(attempts.submit, actor, aid, secret_key=runtime.get_platform().settings.secret_key)
+            res = runtime.run(attempts.submit, actor, aid)
             st.session_state.pop(confirm_key, None)
             if res is not None:
                 _go_results(aid)
