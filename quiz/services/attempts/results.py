@@ -121,13 +121,12 @@ def results(session: Session, actor: Actor, attempt_id: int, *, now: datetime | 
     )
 
 
-def submit(session: Session, actor: Actor, attempt_id: int, *, now: datetime | None = None,
-           secret_key: str | None = None) -> ResultsView:
+def submit(session: Session, actor: Actor, attempt_id: int, *, now: datetime | None = None) -> ResultsView:
     """Submit an attempt and return its results. Submitting again only returns the same results. After the
     deadline the attempt is graded with what was saved and marked ``expired``."""
     now = now or now_utc()
     attempt = own_attempt(session, actor, attempt_id)
     if attempt.state == "in_progress":
         late = attempt.deadline_at is not None and now >= attempt.deadline_at
-        finalise(session, attempt, "expired" if late else "submitted", now, secret_key=secret_key)
+        finalise(session, attempt, "expired" if late else "submitted", now)
     return results(session, actor, attempt_id)
