@@ -33,6 +33,7 @@ from quiz.adapters.orm import (
     User,
 )
 from quiz.domain import scoring
+from quiz.services.attempts.grading import finalise_overdue
 from quiz.services.attempts.views import display_describe, item_status, option_views
 from quiz.services.errors import InvalidInput, NotFound
 from quiz.services.permissions import Actor, require_cohort, require_staff, require_view_user
@@ -170,6 +171,7 @@ def _members(session: Session, cohort_id: int) -> list[User]:
 def _cohort_members(session: Session, actor: Actor, cohort_id: int, filters: Filters | None) -> list[User]:
     require_cohort(session, actor, cohort_id)
     (filters or Filters()).check()
+    finalise_overdue(session)  # an exam past its deadline shows graded, not "in progress"
     return _members(session, cohort_id)
 
 
@@ -312,6 +314,7 @@ def trainee_attempts(session: Session, actor: Actor, user_id: int, filters: Filt
                      ) -> list[AttemptSummary]:
     """One trainee's attempts, newest first."""
     require_staff(actor)
+    finalise_overdue(session, user_id=user_id)
     if session.get(User, user_id) is None:
         raise NotFound("No such trainee.")
     require_view_user(session, actor, user_id)
@@ -329,6 +332,7 @@ def trainee_attempts(session: Session, actor: Actor, user_id: int, filters: Filt
 def attempt_detail(session: Session, actor: Actor, attempt_id: int) -> AttemptDetail:
     """Every item of one attempt: the version shown, the answer given, the right answer and the score."""
     require_staff(actor)
+    finalise_overdue(session)
     attempt = session.get(Attempt, attempt_id)
     if attempt is None:
         raise NotFound("No such attempt.")

@@ -34,6 +34,7 @@ from quiz.adapters.orm import (
 from quiz.domain.bank import Question
 from quiz.domain.scoring import InvalidAnswer, is_empty, normalise_answer, score_fraction
 from quiz.domain.statistics import ItemInput, ItemStatistics, TestStatistics, analyse, option_rows, random_guess_score
+from quiz.services.attempts.grading import finalise_overdue
 from quiz.services.errors import NotFound, PermissionDenied
 from quiz.services.permissions import Actor, require_staff, visible_cohort_ids
 from quiz.services.questions import to_question
@@ -111,9 +112,15 @@ def _check_staff(actor: Actor | None) -> None:
         require_staff(actor)
 
 
+def _grade_overdue(session: Session) -> None:
+    """Every read of results grades overdue attempts first, so that none is left "in progress"."""
+    finalise_overdue(session)
+
+
 def _visible_exam_filter(session: Session, actor: Actor | None) -> list[int] | None:
     """Cohort ids whose exams the actor may analyse; None means every exam."""
     _check_staff(actor)
+    _grade_overdue(session)
     if actor is None:
         return None
     return visible_cohort_ids(session, actor)
@@ -122,6 +129,7 @@ def _visible_exam_filter(session: Session, actor: Actor | None) -> list[int] | N
 def require_exam(session: Session, actor: Actor | None, exam_id: int) -> Exam:
     """The exam, if the actor may see its statistics (PermissionDenied, NotFound otherwise)."""
     _check_staff(actor)
+    _grade_overdue(session)
     exam = session.get(Exam, exam_id)
     if exam is None:
         raise NotFound("There is no such exam.")

@@ -67,6 +67,7 @@ def topic_mastery(session: Session, actor: Actor, user_id: int | None = None) ->
     """Per topic: scored answers, right ones, and the share of points earned (weakest first)."""
     user_id = actor.id if user_id is None else user_id
     require_view_user(session, actor, user_id)
+    attempts.finalise_overdue(session, user_id=user_id)
     q = (
         select(QuestionRow.topic, func.count(Response.id),
                func.sum(func.coalesce(Response.score, 0.0)), func.sum(Response.max_score),
@@ -100,6 +101,7 @@ def score_history(session: Session, actor: Actor, user_id: int | None = None) ->
     """Finished attempts in time order with their percentage (for the scores-over-time chart)."""
     user_id = actor.id if user_id is None else user_id
     require_view_user(session, actor, user_id)
+    attempts.finalise_overdue(session, user_id=user_id)
     q = (select(Attempt).where(Attempt.user_id == user_id, Attempt.state != "in_progress",
                                Attempt.percent.is_not(None))
          .order_by(Attempt.submitted_at, Attempt.id))

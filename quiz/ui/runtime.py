@@ -40,6 +40,9 @@ def get_platform() -> Platform:
         from quiz.cli.server import print_setup_code
 
         print_setup_code(code)
+    from quiz.background import start_overdue_sweeper
+
+    start_overdue_sweeper(platform)  # once per process (this function is cached): grades overdue exams
     return platform
 
 

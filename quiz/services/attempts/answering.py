@@ -24,6 +24,7 @@ from quiz.services.attempts.common import (
     attempt_responses,
     attempt_title,
     item_at,
+    lock_attempt,
     lock_user,
     now_utc,
     own_attempt,
@@ -78,14 +79,16 @@ def save_answer(session: Session, actor: Actor, attempt_id: int, position: int, 
     cannot be changed afterwards, and it is refused while the trainee has an exam in progress."""
     now = now or now_utc()
     attempt = own_attempt(session, actor, attempt_id)
+    immediate = attempt.mode in ("practice", "review")
+    if immediate:
+        lock_user(session, actor.id)  # the trainee first, then the attempt: the order start_exam takes them in
+    lock_attempt(session, attempt_id)  # grading in another tab or process waits, or has finished: seen below
     if attempt.state != "in_progress":
         raise Conflict("This attempt has already been submitted; answers can no longer be changed.")
     if attempt.deadline_at is not None and now >= attempt.deadline_at:
         raise DeadlinePassed("Time is up: this answer arrived after the deadline and was not saved. "
                              "Everything you answered before the deadline has been kept and submitted.")
-    immediate = attempt.mode in ("practice", "review")
     if immediate:
-        lock_user(session, actor.id)
         require_no_exam_in_progress(session, actor.id, now=now)
     item = item_at(attempt, position)
     q = to_question(item.question_version)
@@ -136,11 +139,18 @@ def _fill(resp: Response, answer: Any, scored: Any, q: Question, now: datetime) 
         resp.is_correct = scored.correct
 
 
-def set_flag(session: Session, actor: Actor, attempt_id: int, position: int, flagged: bool) -> None:
-    """Flag an item for review before submitting (or clear the flag)."""
+def set_flag(session: Session, actor: Actor, attempt_id: int, position: int, flagged: bool, *,
+             now: datetime | None = None) -> None:
+    """Flag an item for review before submitting (or clear the flag); refused after the deadline, as answers
+    are."""
+    now = now or now_utc()
     attempt = own_attempt(session, actor, attempt_id)
+    lock_attempt(session, attempt_id)
     if attempt.state != "in_progress":
         raise Conflict("This attempt has already been submitted.")
+    if attempt.deadline_at is not None and now >= attempt.deadline_at:
+        raise DeadlinePassed("Time is up: flags can no longer be changed. Everything you answered before the "
+                             "deadline has been kept and submitted.")
     item_at(attempt, position).flagged = bool(flagged)
 
 

@@ -24,6 +24,10 @@ EXAM_LOCK_MESSAGE = ("Finish or submit your exam first: practice and review are 
                      "progress.")
 
 
+RESULTS_LOCK_MESSAGE = ("The answers and explanations of your results are closed while an exam is in progress; "
+                        "they are back once you submit it.")
+
+
 class DeadlinePassed(Conflict):
     """An answer arrived after the attempt's deadline."""
 
@@ -93,6 +97,16 @@ def add_items(session: Session, attempt: Attempt, picked: list[tuple[Question, i
                                 option_order=order))
     session.flush()
     session.refresh(attempt)
+
+
+def lock_attempt(session: Session, attempt_id: int) -> None:
+    """Serialise every write to one attempt (saving an answer, a flag, grading): a no-op write that takes the
+    attempt's row lock on PostgreSQL and the write lock on SQLite, held until the transaction ends. The attempt is
+    then read again, so a state changed meanwhile (graded in another tab or process) is seen before writing."""
+    session.execute(update(Attempt).where(Attempt.id == attempt_id)
+                    .values(current_position=Attempt.current_position)
+                    .execution_options(synchronize_session=False))
+    session.get(Attempt, attempt_id, populate_existing=True)
 
 
 def lock_user(session: Session, user_id: int) -> None:

@@ -16,7 +16,6 @@ from quiz.services.attempts.common import (
     EXAM_LOCK_MESSAGE,
     ExamInProgress,
     attempt_questions,
-    attempt_responses,
     now_utc,
 )
 
@@ -55,7 +54,10 @@ def finalise(session: Session, attempt: Attempt, state: str, now: datetime) -> i
     session.refresh(attempt)
     if won != 1:
         return 0
-    responses = attempt_responses(attempt)
+    # The compare-and-set above holds the attempt's lock (see lock_attempt): every save either committed before
+    # it or is refused after it. Read the answers as stored now, not as this session may have cached them.
+    responses = {r.question_version_id: r for r in session.scalars(
+        select(Response).where(Response.attempt_id == attempt.id).execution_options(populate_existing=True))}
     scores = []
     wrong: list[str] = []
     for item, q in attempt_questions(attempt):

@@ -15,6 +15,7 @@ from quiz.domain.scoring import (
 )
 from quiz.services.attempts.common import (
     DEFAULT_REVIEW_OPTIONS,
+    RESULTS_LOCK_MESSAGE,
     attempt_questions,
     attempt_responses,
     attempt_title,
@@ -75,6 +76,12 @@ def results(session: Session, actor: Actor, attempt_id: int, *, now: datetime | 
         if stored is None and attempt.exam is not None:
             stored = attempt.exam.review_options
         opts.update({k: bool(v) for k, v in (stored or {}).items() if k in opts})
+    closed = None
+    if attempt.user_id == actor.id and _other_exam_running(session, actor.id, attempt.id, now):
+        # A retake is running: earlier results would show its right answers, so detail is closed, as practice
+        # and review are. The score and the topic breakdown stay.
+        opts.update(show_answers=False, show_explanations=False)
+        closed = RESULTS_LOCK_MESSAGE
     responses = attempt_responses(attempt)
     per_topic: dict[str, list[float]] = defaultdict(lambda: [0.0, 0.0, 0, 0])
     items: list[ItemResult] = []
@@ -118,7 +125,15 @@ def results(session: Session, actor: Actor, attempt_id: int, *, now: datetime | 
         items=items if show_items else [],
         certificate_code=code_for_attempt(session, attempt.id),
         show_score=show_score, show_answers=opts["show_answers"], show_explanations=opts["show_explanations"],
+        detail_closed=closed,
     )
+
+
+def _other_exam_running(session: Session, user_id: int, attempt_id: int, now: datetime | None) -> bool:
+    finalise_overdue(session, now=now, user_id=user_id)
+    return session.scalar(select(Attempt.id).where(
+        Attempt.user_id == user_id, Attempt.mode == "exam", Attempt.state == "in_progress",
+        Attempt.id != attempt_id).limit(1)) is not None
 
 
 def submit(session: Session, actor: Actor, attempt_id: int, *, now: datetime | None = None) -> ResultsView:

@@ -148,6 +148,7 @@ class ResultsView:
     show_score: bool = True
     show_answers: bool = True
     show_explanations: bool = True
+    detail_closed: str | None = None  # why answers and explanations are withheld just now (an exam is running)
 
     @property
     def not_reached(self) -> int:

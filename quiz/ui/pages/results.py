@@ -72,5 +72,7 @@ def show_results(res: attempts.ResultsView) -> None:
     if res.items:
         st.write("**Each question**")
         show_result_items(res)
+    elif res.detail_closed:
+        st.info(res.detail_closed, icon=":material/lock:")
     elif res.mode == "exam":
         st.caption("Your trainer has chosen not to show the questions and answers of this exam.")
