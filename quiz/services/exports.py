@@ -28,7 +28,6 @@ from quiz.adapters.orm import (
 from quiz.domain.bank import LETTERS
 from quiz.domain.scoring import is_empty
 from quiz.services.attempts.grading import finalise_overdue
-from quiz.services.attempts.grading import finalise_overdue
 from quiz.services.attempts.views import display_describe
 from quiz.services.errors import NotFound
 from quiz.services.item_analysis import require_exam
