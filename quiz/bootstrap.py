@@ -5,7 +5,7 @@ Used by the command line (``python -m quiz init``), the Streamlit app (once per 
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
@@ -31,7 +31,13 @@ def open_platform(settings: Settings | None = None, *, migrate: bool = True) -> 
     engine = make_engine(settings.database_url)
     if migrate:
         upgrade_to_head(engine)
-    return Platform(settings=settings, engine=engine, sessions=session_factory(engine))
+    platform = Platform(settings=settings, engine=engine, sessions=session_factory(engine))
+    if migrate and not settings.secret_key:
+        from quiz.services.site_settings import ensure_secret_key
+
+        with platform.transaction() as session:  # first start: made at random and kept in the database
+            platform.settings = replace(settings, secret_key=ensure_secret_key(session, None))
+    return platform
 
 
 def sync_from_files(platform: Platform) -> SyncReport:

@@ -19,8 +19,9 @@ class Settings:
     bank_path: Path = PROJECT_ROOT / "question_bank"
     # A fixed first-run set-up code (for scripted installs and tests); normally a random one is printed.
     setup_code: str | None = None
-    # Signs certificate codes so a printed code can be verified; set it in production.
-    secret_key: str = "dev-insecure-change-me"
+    # The server's secret (QUIZ_SECRET_KEY). Unset: open_platform() fills in a random one made on first start
+    # and kept in the database. Certificates do not depend on it (their codes are random and looked up).
+    secret_key: str | None = None
     # The address people use to reach the app (printed on certificates as the verification link).
     public_url: str | None = None
     lockout_threshold: int = 5
