@@ -7,7 +7,17 @@ from typing import Any
 
 import yaml
 
-from quiz.domain.bank import Bank, CaseInfo, Option, Question, Source, SourceRef, Topic, question_to_authoring
+from quiz.domain.bank import (
+    Bank,
+    CaseInfo,
+    Objective,
+    Option,
+    Question,
+    Source,
+    SourceRef,
+    Topic,
+    question_to_authoring,
+)
 
 TOPICS = ("aftercare", "spacing", "hygiene")
 
@@ -37,7 +47,8 @@ def make_question(id: str = "aftercare-001", *, type: str = "single", topic: str
 
 
 def make_bank(per_topic: int = 6, topics: tuple[str, ...] = TOPICS, with_case: bool = True) -> Bank:
-    """per_topic live single items in each topic (difficulties cycling), plus one 3-item case set."""
+    """per_topic live single items in each topic (difficulties cycling), plus one 3-item case set; each item
+    on a learning objective of its own (``<topic>.<id>``)."""
     diffs = ("easy", "medium", "hard")
     qs = [
         make_question(f"{t}-{i:03d}", difficulty=diffs[i % 3], key=i % 4)
@@ -48,11 +59,17 @@ def make_bank(per_topic: int = 6, topics: tuple[str, ...] = TOPICS, with_case: b
             case = CaseInfo(id="case-zoe", title="Zoe's course", scenario="Zoe, 35, books a course.",
                             position=pos, size=3)
             qs.append(make_question(f"case-zoe-{pos}", topic=topics[(pos - 1) % len(topics)], case=case))
+    qs = [q.model_copy(update={"objective": own_objective(q)}) for q in qs]
     return Bank(
         topics=[Topic(id=t, name=t.title()) for t in topics],
         sources=[Source(id="clinic-faq-article", title="FAQ", sections=["Aftercare"])],
+        objectives=[Objective(id=own_objective(q), statement=f"What {q.id} tests.") for q in qs],
         questions=qs,
     )
+
+
+def own_objective(q: Question) -> str:
+    return f"{q.topic}.{q.id}"
 
 
 def write_bank_dir(bank: Bank, root: Path) -> Path:
@@ -61,9 +78,14 @@ def write_bank_dir(bank: Bank, root: Path) -> Path:
     (root / "cases").mkdir(exist_ok=True)
     (root / "topics.yaml").write_text(yaml.safe_dump({"topics": [t.model_dump() for t in bank.topics]}))
     (root / "sources.yaml").write_text(yaml.safe_dump({"sources": [s.model_dump() for s in bank.sources]}))
+    objectives = {o.id: o.statement for o in bank.objectives}
     by_topic: dict[str, list] = {}
     cases: dict[str, dict] = {}
     for q in bank.questions:
+        if q.objective is None and q.status != "retired":  # the files need one: give it its own
+            q = q.model_copy(update={"objective": own_objective(q)})
+        if q.objective:
+            objectives.setdefault(q.objective, f"What {q.id} tests.")
         item = question_to_authoring(q)
         if q.case is None:
             item.pop("topic")
@@ -77,4 +99,9 @@ def write_bank_dir(bank: Bank, root: Path) -> Path:
                                                                        sort_keys=False))
     for cid, case in cases.items():
         (root / "cases" / f"{cid}.yaml").write_text(yaml.safe_dump(case, sort_keys=False))
+    (root / "objectives").mkdir(exist_ok=True)
+    for topic in sorted({o.split(".", 1)[0] for o in objectives}):
+        listed = [{"id": o, "statement": st} for o, st in sorted(objectives.items()) if o.startswith(topic + ".")]
+        (root / "objectives" / f"{topic}.yaml").write_text(
+            yaml.safe_dump({"topic": topic, "objectives": listed}, sort_keys=False))
     return root

@@ -33,6 +33,7 @@ answers. One refused question means the caller imports nothing (see services/ban
 What GIFT cannot hold travels in comment lines, which Moodle ignores, just above the question::
 
     // source: clinic-faq-article | Aftercare
+    // objective: aftercare.sun-protection
     // difficulty: hard
     // tags: course-planning, sun
     // review_note: check against current guidance
@@ -75,8 +76,8 @@ PLACEHOLDER_WRONG = "Not the best answer."
 PLACEHOLDER_EXPLANATION = "No explanation was imported; a trainer must write one before approving this item."
 PLACEHOLDER_NOTE = "Imported without {what}: write {them} before approving."
 
-META_KEYS = ("source", "difficulty", "tags", "review_note", "scoring", "points", "unit", "incorrect_feedback",
-             "case")
+META_KEYS = ("source", "objective", "difficulty", "tags", "review_note", "scoring", "points", "unit",
+             "incorrect_feedback", "case")
 
 
 @dataclass(frozen=True, order=True)
@@ -334,6 +335,8 @@ def _parse_question(body: list[tuple[int, str]], meta: dict[str, tuple[int, str]
         data["tags"] = [t.strip() for t in meta["tags"][1].split(",") if t.strip()]
     if "review_note" in meta:
         data["review_note"] = meta["review_note"][1]
+    if "objective" in meta and meta["objective"][1].strip():
+        data["objective"] = meta["objective"][1].strip()
     if "points" in meta:
         try:
             data["points"] = _number(meta["points"][1])
@@ -634,6 +637,8 @@ def dump_gift(questions: Iterable[Question]) -> GiftExport:
 def _dump_one(q: Question) -> str:
     lines = [f"// source: {_meta_escape(q.source.id)} | {_meta_escape(q.source.section)}",
              f"// difficulty: {q.difficulty}"]
+    if q.objective:
+        lines.append(f"// objective: {_meta_escape(q.objective)}")
     if q.tags:
         lines.append("// tags: " + ", ".join(q.tags))
     if q.review_note:

@@ -153,6 +153,7 @@ class QuestionRow(Base):
 
     id: Mapped[str] = mapped_column(String(80), primary_key=True)
     topic: Mapped[str] = mapped_column(String(80), index=True)
+    objective: Mapped[str | None] = mapped_column(String(120), index=True)  # of the current version
     status: Mapped[str] = mapped_column(String(20), index=True)  # draft | live | retired
     # 'file' while the bank files decide the status; 'trainer' once a trainer approved or retired it.
     status_source: Mapped[str] = mapped_column(String(20), default="file")
@@ -184,6 +185,43 @@ class QuestionVersion(Base):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     question: Mapped[QuestionRow] = relationship(back_populates="versions")
+
+
+class TopicRow(Base):
+    """A topic of the bank, as last synced from ``question_bank/topics.yaml`` (``position`` keeps its order)."""
+
+    __tablename__ = "topics"
+
+    id: Mapped[str] = mapped_column(String(80), primary_key=True)
+    name: Mapped[str] = mapped_column(String(200))
+    description: Mapped[str] = mapped_column(Text, default="")
+    position: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class SourceRow(Base):
+    """A source items cite, as last synced from ``question_bank/sources.yaml``."""
+
+    __tablename__ = "sources"
+
+    id: Mapped[str] = mapped_column(String(80), primary_key=True)
+    title: Mapped[str] = mapped_column(Text)
+    kind: Mapped[str] = mapped_column(String(40), default="article")
+    authors: Mapped[str | None] = mapped_column(Text)
+    year: Mapped[int | None] = mapped_column(Integer)
+    url: Mapped[str | None] = mapped_column(Text)
+    summary: Mapped[str] = mapped_column(Text, default="")
+    sections: Mapped[list[Any]] = mapped_column(JSON, default=list)
+    position: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class ObjectiveRow(Base):
+    """A learning objective (``<topic>.<slug>``), as last synced from ``question_bank/objectives/*.yaml``."""
+
+    __tablename__ = "objectives"
+
+    id: Mapped[str] = mapped_column(String(120), primary_key=True)
+    topic: Mapped[str] = mapped_column(String(80), index=True)
+    statement: Mapped[str] = mapped_column(Text)
 
 
 class Exam(Base):

@@ -8,7 +8,8 @@
   item's YAML file later changes, the file's content becomes a newer version again (the files stay the
   source of truth for content they hold).
 * Importing reads the whole file first (quiz/adapters/gift.py, aiken.py), checks every item against the bank's
-  topics and sources, and writes only if there is no problem at all: a file that fails imports nothing and
+  topics, sources and objectives (as the last sync left them: :func:`load_catalogue`), and writes only if
+  there is no problem at all: a file that fails imports nothing and
   :class:`ImportRefused` lists every problem with its line. Writing happens in the caller's transaction.
   A new id becomes a new item (status ``draft`` unless asked otherwise, never ``live`` with placeholder
   feedback); a known id gets a new version (origin ``import``) if its content differs, and keeps its status.
@@ -18,19 +19,17 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
-from pathlib import Path
 from typing import Any
 
-import yaml
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from quiz.adapters import aiken, gift
 from quiz.adapters.gift import ImportDefaults, ImportProblem, ImportResult
 from quiz.adapters.orm import QuestionRow, QuestionVersion, utcnow
-from quiz.core.config import get_settings
 from quiz.domain.bank import STATUSES, ItemError, Question, SourceRef, question_from_authoring, question_to_authoring
 from quiz.services import audit
+from quiz.services import catalogue as catalogue_service
 from quiz.services.bank_sync import add_version
 from quiz.services.errors import Conflict, InvalidInput, NotFound
 from quiz.services.permissions import Actor, require_staff
@@ -96,27 +95,18 @@ class ImportRefused(InvalidInput):
 
 @dataclass(frozen=True)
 class Catalogue:
-    """The topics and sources items may use (from the bank's topics.yaml and sources.yaml)."""
+    """The topics, sources and objectives items may use (as the last sync left them in the database)."""
 
     topics: frozenset[str]
     sources: dict[str, frozenset[str]]  # source id -> its sections (empty: any section)
+    objectives: frozenset[str] = frozenset()
 
 
-def load_catalogue(bank_path: str | Path | None = None) -> Catalogue:
-    root = Path(bank_path) if bank_path else get_settings().bank_path
-
-    def read(name: str, key: str) -> list[dict[str, Any]]:
-        try:
-            data = yaml.safe_load((root / name).read_text(encoding="utf-8")) or {}
-        except (OSError, yaml.YAMLError):
-            return []
-        items = data.get(key) if isinstance(data, dict) else None
-        return [i for i in items if isinstance(i, dict)] if isinstance(items, list) else []
-
-    topics = frozenset(str(t["id"]) for t in read("topics.yaml", "topics") if t.get("id"))
-    sources = {str(s["id"]): frozenset(str(x) for x in s.get("sections") or [])
-               for s in read("sources.yaml", "sources") if s.get("id")}
-    return Catalogue(topics, sources)
+def load_catalogue(session: Session) -> Catalogue:
+    """The catalogue from the database (:mod:`quiz.services.catalogue`); empty before the first sync."""
+    topics = frozenset(catalogue_service.topic_names(session))
+    sources = {sid: frozenset(s.sections) for sid, s in catalogue_service.sources(session).items()}
+    return Catalogue(topics, sources, frozenset(catalogue_service.objectives(session)))
 
 
 # -- helpers ----------------------------------------------------------------------------------------------------
@@ -155,6 +145,11 @@ def _catalogue_problems(q: Question, catalogue: Catalogue | None, known_topics: 
     topics = set(catalogue.topics) | known_topics
     if topics and q.topic not in topics:
         problems.append(f"unknown topic {q.topic!r}; known topics: {', '.join(sorted(topics))}")
+    if catalogue.objectives and q.objective and q.objective not in catalogue.objectives:
+        problems.append(f"unknown objective {q.objective!r}")
+    if q.objective and q.objective.split(".", 1)[0] != q.topic:
+        problems.append(f"objective {q.objective!r} belongs to topic {q.objective.split('.', 1)[0]!r}, the item "
+                        f"to {q.topic!r}")
     if catalogue.sources:
         sections = catalogue.sources.get(q.source.id)
         if sections is None:
@@ -256,7 +251,8 @@ def edit(session: Session, actor: Actor | None, question_id: str, authoring: dic
         q = question_from_authoring(data, case=current.case)
     except ItemError as err:
         raise InvalidInput("; ".join(err.problems)) from None
-    problems = _catalogue_problems(q, catalogue if catalogue is not None else load_catalogue(), _db_topics(session))
+    problems = _catalogue_problems(q, catalogue if catalogue is not None else load_catalogue(session),
+                                  _db_topics(session))
     if problems:
         raise InvalidInput("; ".join(problems))
     if q.content_hash() == version.content_hash:
@@ -273,7 +269,7 @@ def _apply(session: Session, actor: Actor | None, result: ImportResult, catalogu
            fmt: str) -> ImportReport:
     problems = list(result.problems)
     known = _db_topics(session)
-    cat = catalogue if catalogue is not None else load_catalogue()
+    cat = catalogue if catalogue is not None else load_catalogue(session)
     for item in result.questions:
         problems.extend(ImportProblem(item.line, p) for p in _catalogue_problems(item.question, cat, known))
     if problems:

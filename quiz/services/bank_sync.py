@@ -4,7 +4,9 @@
 * changed content -> a new version (past responses keep pointing at the version they showed);
 * unchanged -> nothing;
 * an item gone from the files -> retired, never deleted (items imported in the app are not file items);
-* status follows the files until a trainer approves or retires the item in the app (then the app decides).
+* status follows the files until a trainer approves or retires the item in the app (then the app decides);
+* topics, sources and learning objectives are mirrored into their tables in the same transaction, so the
+  app reads them from the database (:mod:`quiz.services.catalogue`), never from the files at run time.
 """
 
 from __future__ import annotations
@@ -14,7 +16,7 @@ from dataclasses import dataclass, field
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from quiz.adapters.orm import QuestionRow, QuestionVersion, utcnow
+from quiz.adapters.orm import ObjectiveRow, QuestionRow, QuestionVersion, SourceRow, TopicRow, utcnow
 from quiz.domain.bank import Bank, Question
 
 
@@ -25,14 +27,18 @@ class SyncReport:
     retired: list[str] = field(default_factory=list)
     status_changed: list[str] = field(default_factory=list)
     unchanged: int = 0
+    catalogue_changes: int = 0  # topics, sources and objectives added, changed or removed
 
     @property
     def changed(self) -> bool:
-        return bool(self.added or self.new_versions or self.retired or self.status_changed)
+        return bool(self.added or self.new_versions or self.retired or self.status_changed or self.catalogue_changes)
 
     def summary(self) -> str:
-        return (f"{len(self.added)} added, {len(self.new_versions)} new version(s), {len(self.retired)} retired, "
+        text = (f"{len(self.added)} added, {len(self.new_versions)} new version(s), {len(self.retired)} retired, "
                 f"{len(self.status_changed)} status change(s), {self.unchanged} unchanged")
+        if self.catalogue_changes:
+            text += f"; {self.catalogue_changes} topic/source/objective change(s)"
+        return text
 
 
 def add_version(session: Session, row: QuestionRow, q: Question, origin: str, created_by: int | None = None
@@ -49,6 +55,7 @@ def add_version(session: Session, row: QuestionRow, q: Question, origin: str, cr
     session.add(version)
     row.current_version = latest + 1
     row.topic = q.topic
+    row.objective = q.objective
     row.updated_at = utcnow()
     return version
 
@@ -56,6 +63,7 @@ def add_version(session: Session, row: QuestionRow, q: Question, origin: str, cr
 def sync_bank(session: Session, bank: Bank) -> SyncReport:
     """Apply ``bank`` to the database inside the caller's transaction (the caller commits or rolls back)."""
     report = SyncReport()
+    report.catalogue_changes = sync_catalogue(session, bank)
     rows = {r.id: r for r in session.scalars(select(QuestionRow))}
     in_files = set()
     for q in bank.questions:
@@ -71,6 +79,8 @@ def sync_bank(session: Session, bank: Bank) -> SyncReport:
             report.added.append(q.id)
             continue
         touched = False
+        if row.file_hash == h and row.objective != q.objective:
+            row.objective = q.objective  # filled in for rows synced before questions had the column
         if row.file_hash != h:
             add_version(session, row, q, "file")
             row.file_hash = h
@@ -92,3 +102,35 @@ def sync_bank(session: Session, bank: Bank) -> SyncReport:
             report.retired.append(qid)
     session.flush()
     return report
+
+
+def _mirror(session: Session, model: type, wanted: dict[str, dict]) -> int:
+    """Make ``model``'s table hold exactly ``wanted`` (id -> column values); return how many rows changed."""
+    changes = 0
+    existing = {r.id: r for r in session.scalars(select(model))}
+    for ident, values in wanted.items():
+        row = existing.pop(ident, None)
+        if row is None:
+            session.add(model(id=ident, **values))
+            changes += 1
+        elif any(getattr(row, k) != v for k, v in values.items()):
+            for k, v in values.items():
+                setattr(row, k, v)
+            changes += 1
+    for row in existing.values():
+        session.delete(row)
+        changes += 1
+    return changes
+
+
+def sync_catalogue(session: Session, bank: Bank) -> int:
+    """Mirror the bank's topics, sources and objectives into their tables; return the number of changes."""
+    topics = {t.id: {"name": t.name, "description": t.description, "position": i} for i, t in enumerate(bank.topics)}
+    sources = {s.id: {"title": s.title, "kind": s.kind, "authors": s.authors, "year": s.year, "url": s.url,
+                      "summary": s.summary.strip(), "sections": list(s.sections), "position": i}
+               for i, s in enumerate(bank.sources)}
+    objectives = {o.id: {"topic": o.topic, "statement": o.statement} for o in bank.objectives}
+    changes = _mirror(session, TopicRow, topics) + _mirror(session, SourceRow, sources)
+    changes += _mirror(session, ObjectiveRow, objectives)
+    session.flush()
+    return changes

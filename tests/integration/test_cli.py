@@ -46,7 +46,10 @@ def test_validate_missing_path_is_an_error(tmp_path: Path, capsys: pytest.Captur
 def test_stats_json_shape(bank_dir: Path, capsys: pytest.CaptureFixture) -> None:
     assert main(["bank", "stats", str(bank_dir), "--json"]) == 0
     data = json.loads(capsys.readouterr().out)
-    assert set(data) == {"total", "by_topic", "by_type", "by_difficulty", "by_status"}
+    assert set(data) == {"total", "by_topic", "by_type", "by_difficulty", "by_status", "live_by_topic",
+                         "by_objective", "live_recall"}
+    assert data["live_by_topic"] == {"aftercare": 3, "hygiene": 3, "spacing": 3} and data["live_recall"] == 0
+    assert data["by_objective"]["spacing.spacing-001"] == {"total": 1, "live": 1}
     assert data["total"] == 9 and data["by_topic"] == {"aftercare": 3, "hygiene": 3, "spacing": 3}
     assert data["by_status"] == {"live": 9}
 

@@ -29,7 +29,7 @@ def _sample_questions():
               Option(text="Wait: two days", feedback="Right.\nSecond line of feedback.")]
     case = CaseInfo(id="case-zoe", title="Zoe's course", scenario="Zoe, 35: books a {course}.", position=2, size=3)
     return [
-        make_question("aftercare-001", key=2, tags=["sun", "exercise"]),
+        make_question("aftercare-001", key=2, tags=["sun", "exercise"], objective="aftercare.sun-protection"),
         make_question("aftercare-002", options=tricky, key=1, stem="Ann asks: can I use {gel}?\nShe is 40 = ok?",
                       explanation="Because ~ reasons #2."),
         make_question("spacing-001", type="multiple", n_options=5, key=[0, 2, 4], scoring="partial", points=2.0),
@@ -342,3 +342,12 @@ def test_all_or_nothing_as_our_exporter_writes_it_is_imported_and_round_trips():
     assert _same(q, item.question)
     [refused] = parse_gift(text.replace("// scoring: all_or_nothing\n", "")).problems
     assert "picking B earns 50% in Moodle but 0% here" in refused.message
+
+
+def test_the_objective_travels_as_a_comment_line():
+    q = make_question("aftercare-001", objective="aftercare.sun-protection")
+    text = dump_gift([q]).text
+    assert "// objective: aftercare.sun-protection" in text
+    back = parse_gift(text, ImportDefaults(status="live")).questions[0].question
+    assert back.objective == "aftercare.sun-protection"
+    assert parse_gift(dump_gift([make_question("aftercare-002")]).text).questions[0].question.objective is None

@@ -15,6 +15,7 @@ from quiz.services.errors import ServiceError
 from quiz.ui import runtime
 from quiz.ui.pages.cohorts import require_trainer
 from quiz.ui.pages.item_analysis import flags_text, judged, num
+from quiz.ui.text import plain
 
 SECTIONS = {"browse": "Browse and curate", "import": "Import", "export": "Export"}
 
@@ -28,7 +29,7 @@ def _save_edit(actor, qid: str, text: str) -> None:  # noqa: ANN001
     try:
         data = yaml.safe_load(text)
     except yaml.YAMLError as err:
-        st.error(f"That is not valid YAML: {str(err).splitlines()[0]}")
+        st.error(f"That is not valid YAML: {plain(str(err).splitlines()[0])}")
         return
     if not isinstance(data, dict):
         st.error("The item must be a mapping of fields (id, type, stem, ...).")
@@ -41,7 +42,8 @@ def _save_edit(actor, qid: str, text: str) -> None:  # noqa: ANN001
 
 def _catalogue():  # noqa: ANN202
     try:
-        return bank_admin.load_catalogue(runtime.get_platform().settings.bank_path)
+        with runtime.db() as session:
+            return bank_admin.load_catalogue(session)
     except Exception:  # noqa: BLE001 - without the catalogue the service still checks the item itself
         return None
 
@@ -51,7 +53,7 @@ def _browse(actor) -> None:  # noqa: ANN001
     search = c1.text_input("Search (id, stem, options, tags)", key="bank_search")
     with runtime.db() as session:
         topics = sorted({q.topic for q in bank_admin.list_questions(session, actor)})
-    names = progress.topic_names(runtime.get_platform().settings.bank_path)
+    names = runtime.run(progress.topic_names) or {}
     topic = c2.selectbox("Topic", ["", *topics], format_func=lambda t: progress.topic_label(t, names) if t
                          else "All topics", key="bank_topic")
     status = c3.selectbox("Status", ["", *STATUSES], format_func=lambda s: s or "All", key="bank_status")
@@ -77,21 +79,21 @@ def _browse(actor) -> None:  # noqa: ANN001
     if detail is None:
         return
     s = detail.summary
-    st.markdown(f"**{s.id}** · {progress.topic_label(s.topic, names)} · {s.type} · {s.difficulty} · "
-                f"**{s.status}** · version {s.version} "
-                f"({s.origin}) · source: {s.source}")
+    st.markdown(f"**{plain(s.id)}** · {plain(progress.topic_label(s.topic, names))} · {plain(s.type)} · "
+                f"{plain(s.difficulty)} · **{plain(s.status)}** · version {s.version:d} "
+                f"({plain(s.origin)}) · source: {plain(s.source)}")
     if s.review_note:
-        st.info(f"Review note: {s.review_note}")
+        st.info(f"Review note: {plain(s.review_note)}")
     q = detail.question
-    st.markdown(q.stem)
+    st.markdown(plain(q.stem))
     for i, o in enumerate(q.options):
         right = i in q.correct_indexes
-        st.markdown(f"{chr(65 + i)}. {o.text}" + (" — **right answer**" if right else ""))
+        st.markdown(f"{chr(65 + i)}\\. {plain(o.text)}" + (" — **right answer**" if right else ""))
     if qid in stats and not judged(stats[qid]):
-        st.caption(flags_text(stats[qid]).capitalize() + ".")
+        st.caption(plain(flags_text(stats[qid]).capitalize() + "."))
     elif qid in stats:
         for f in stats[qid].flags:
-            st.warning(f.reason)
+            st.warning(plain(f.reason))
     b1, b2, _ = st.columns([1, 1, 3])
     if s.status == "draft" and b1.button("Approve (make live)", key="bank_approve") and runtime.run(
             bank_admin.approve, actor, qid):
@@ -152,11 +154,11 @@ def _import(actor) -> None:  # noqa: ANN001
         st.code("\n".join(str(p) for p in err.problems), language=None)
         return
     except ServiceError as err:
-        st.error(str(err))
+        st.error(plain(err))
         return
-    st.success(f"Imported: {report.summary()}.")
+    st.success(f"Imported: {plain(report.summary())}.")
     for w in report.warnings:
-        st.caption(w)
+        st.caption(plain(w))
 
 
 def _export(actor) -> None:  # noqa: ANN001

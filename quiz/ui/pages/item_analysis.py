@@ -71,7 +71,7 @@ def render() -> None:
     flagged_only = st.toggle("Only flagged items", value=False, key="ia_flagged",
                              help=f"Items answered by fewer than {FEW_ANSWERS} trainees are left out: too few "
                                   "answers to judge them.")
-    names = progress.topic_names(runtime.get_platform().settings.bank_path)
+    names = runtime.run(progress.topic_names) or {}
     rows = []
     for s in t.items:
         if flagged_only and not (judged(s) and s.flags):

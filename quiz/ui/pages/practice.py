@@ -22,7 +22,7 @@ PRESET_KEY = "practice_topics"  # set by the home page ("practise your weakest t
 
 
 def topic_names() -> dict[str, str]:
-    return progress.topic_names(runtime.get_platform().settings.bank_path)
+    return runtime.run(progress.topic_names) or {}
 
 
 def exam_lock_notice(actor) -> bool:  # noqa: ANN001

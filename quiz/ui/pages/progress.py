@@ -41,7 +41,7 @@ def render() -> None:
     if not every:
         st.info("Nothing here yet. Your scores and topic mastery appear once you have practised.")
         return
-    names = progress.topic_names(runtime.get_platform().settings.bank_path)
+    names = runtime.run(progress.topic_names) or {}
 
     st.subheader("Scores over time")
     if history:

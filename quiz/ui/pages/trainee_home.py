@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from quiz.services import attempts, progress
+from quiz.services import attempts, certificates, progress
 from quiz.ui import runtime
 from quiz.ui.question_widgets import plural
 
@@ -23,7 +23,7 @@ def render() -> None:
     home = runtime.run(progress.home, actor)
     if home is None:
         return
-    names = progress.topic_names(runtime.get_platform().settings.bank_path)
+    names = runtime.run(progress.topic_names) or {}
     if st.session_state.pop(JUST_REGISTERED, False):
         st.success("Your account is ready. Welcome to the mesotherapy training!", icon=":material/celebration:")
     anything = runtime.run(attempts.list_attempts, actor) == []  # a newcomer (not a failed look-up): how to start
@@ -73,6 +73,9 @@ def render() -> None:
             if st.button("Go to the exams", key="home_exams"):
                 _go("exams")
 
+    if _renewals(actor, exam_running):
+        anything = True
+
     if home.weakest:
         anything = True
         with st.container(border=True):
@@ -105,6 +108,9 @@ def render() -> None:
                     st.session_state["results_attempt"] = e.id
                     _go("results")
 
+    if _certificates(actor):
+        anything = True
+
     if not anything:  # attempts finished, nothing due or open: practice is the next step
         st.info("Nothing is waiting for you right now. A short **practice** session keeps you sharp, and "
                 "questions you miss come back later in **spaced review**.")
@@ -122,3 +128,41 @@ def _getting_started() -> None:
             "3. **Certification exams**: timed exams set by your trainer; pass one to earn a certificate.")
         if st.button("Start practising", type="primary", key="home_first_practice"):
             _go("practice")
+
+
+def _renewals(actor, exam_running: bool) -> bool:  # noqa: ANN001
+    """Certificates expiring within 60 days (or expired, not renewed), each with the exam to sit again."""
+    due = runtime.run(certificates.renewals_due, actor) or []
+    for r in due:
+        with st.container(border=True):
+            st.subheader(":material/event_repeat: Recertification")
+            when = f"{r.expires_at.day} {r.expires_at:%B %Y}"
+            st.write(f"Your certificate **{r.code}** {'expired' if r.expired else 'expires'} on {when}. "
+                     "To renew it, sit this exam again (a new pass replaces the old certificate):")
+            st.text(r.exam)  # an exam name is shown as typed, never as markdown
+            if exam_running:
+                st.caption("You can start it once your current exam is submitted.")
+            elif st.button("Go to the exams", key=f"home_renew_{r.code}", icon=":material/timer:"):
+                _go("exams")
+    return bool(due)
+
+
+def _certificates(actor) -> bool:  # noqa: ANN001
+    """Every certificate of the trainee with its state and its PDF (served by a route that checks the session)."""
+    mine = runtime.run(certificates.my_certificates, actor) or []
+    if not mine:
+        return False
+    states = {certificates.VALID: "valid", certificates.EXPIRED: "expired", certificates.REVOKED: "revoked",
+              certificates.SUPERSEDED: "replaced by a newer one"}
+    with st.container(border=True):
+        st.subheader(":material/workspace_premium: My certificates")
+        st.dataframe([{
+            "Code": c.code, "Exam": c.exam, "State": states.get(c.state, c.state), "Score": f"{c.score_percent:.0%}",
+            "Issued": f"{c.issued_at:%Y-%m-%d}",
+            "Valid until": f"{c.expires_at:%Y-%m-%d}" if c.expires_at else "no expiry",
+        } for c in mine], hide_index=True, width="stretch")
+        pick = {c.code: c for c in mine}
+        code = st.selectbox("Certificate", list(pick), key="home_cert_pick",
+                            format_func=lambda k: f"{k} · {pick[k].exam} · {states.get(pick[k].state)}")
+        st.link_button("Download the PDF", pick[code].download_path, icon=":material/picture_as_pdf:")
+    return True

@@ -25,7 +25,7 @@ MARKS = {"right": ":green[right]", "part": ":orange[partly right]", "wrong": ":r
 
 
 def _topic_names() -> dict[str, str]:
-    return progress.topic_names(runtime.get_platform().settings.bank_path)
+    return runtime.run(progress.topic_names) or {}
 
 
 def _short(text: str, limit: int = 80) -> str:
