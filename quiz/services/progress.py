@@ -9,38 +9,25 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from functools import lru_cache
-from pathlib import Path
 
-import yaml
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from quiz.adapters.orm import Attempt, QuestionRow, QuestionVersion, Response
-from quiz.core.config import get_settings
-from quiz.services import attempts, certificates, review
+from quiz.services import attempts, catalogue, certificates, review
 from quiz.services.permissions import Actor, require_view_user
 
 MIN_ANSWERS_FOR_WEAKNESS = 1
 
 
-@lru_cache(maxsize=4)
-def _topic_names_from(path: str) -> dict[str, str]:
-    try:
-        data = yaml.safe_load((Path(path) / "topics.yaml").read_text(encoding="utf-8")) or {}
-        return {str(t["id"]): str(t.get("name") or t["id"]) for t in data.get("topics", []) if "id" in t}
-    except (OSError, yaml.YAMLError, TypeError, KeyError, AttributeError):
-        return {}
-
-
-def topic_names(bank_path: str | Path | None = None) -> dict[str, str]:
-    """Topic id -> readable name, from the bank's topics.yaml (ids stand in for unknown topics)."""
-    return _topic_names_from(str(bank_path or get_settings().bank_path))
+def topic_names(session: Session) -> dict[str, str]:
+    """Topic id -> readable name, as the last bank sync left them (:mod:`quiz.services.catalogue`)."""
+    return catalogue.topic_names(session)
 
 
 def topic_label(topic: str, names: dict[str, str] | None = None) -> str:
-    names = topic_names() if names is None else names
-    return names.get(topic, topic.replace("-", " ").capitalize())
+    """The topic's readable name, or its id made readable when the name is not known."""
+    return (names or {}).get(topic, topic.replace("-", " ").capitalize())
 
 
 def available_topics(session: Session) -> list[tuple[str, int]]:

@@ -6,14 +6,14 @@ quiz.domain.scoring), so what a widget returns can be saved as it is.
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 from functools import lru_cache
-from pathlib import Path
 from typing import Any
 
 import streamlit as st
-import yaml
 
+from quiz.services import catalogue
 from quiz.services.attempts import FeedbackView, ItemView, ResultsView
 from quiz.ui import runtime
 
@@ -183,24 +183,15 @@ def show_feedback(fb: FeedbackView, item_type: str | None = None) -> None:
     _source_note(fb.source)
 
 
-@lru_cache(maxsize=4)
-def _sources_from(path: str, mtime: float) -> dict[str, tuple[str, str]]:  # noqa: ARG001 (mtime: cache key)
-    try:
-        data = yaml.safe_load((Path(path) / "sources.yaml").read_text(encoding="utf-8")) or {}
-        return {str(s["id"]): (str(s.get("title") or s["id"]), str(s.get("summary") or "").strip())
-                for s in data.get("sources", []) if "id" in s}
-    except (OSError, yaml.YAMLError, AttributeError, TypeError):
-        return {}
+@lru_cache(maxsize=2)
+def _sources_cached(minute: int) -> dict[str, tuple[str, str]]:  # noqa: ARG001 (minute: cache key)
+    found = runtime.run(catalogue.sources) or {}
+    return {sid: (s.citation, s.summary) for sid, s in found.items()}
 
 
 def _sources() -> dict[str, tuple[str, str]]:
-    """Source id -> (title, summary), from the bank's sources.yaml."""
-    path = Path(runtime.get_platform().settings.bank_path)
-    try:
-        mtime = (path / "sources.yaml").stat().st_mtime
-    except OSError:
-        return {}
-    return _sources_from(str(path), mtime)
+    """Source id -> (citation, summary), as the last bank sync left them (re-read at most once a minute)."""
+    return _sources_cached(int(time.time() // 60))
 
 
 def _source_note(source: tuple[str, str] | None) -> None:

@@ -73,7 +73,7 @@ def _exam_form(prefix: str, counts: dict[str, int], exam: exams.ExamInfo | None)
         st.markdown("**Questions per topic** (drawn at random from the live bank for each attempt)")
         cols = st.columns(3)
         topics: dict[str, int] = {}
-        names = progress.topic_names(runtime.get_platform().settings.bank_path)
+        names = runtime.run(progress.topic_names) or {}
         for i, (topic, live) in enumerate(counts.items()):
             topics[topic] = int(cols[i % 3].number_input(
                 f"{progress.topic_label(topic, names)} ({live} live)", min_value=0, max_value=500, step=1,

@@ -39,7 +39,7 @@ def render() -> None:
 
 
 def show_results(res: attempts.ResultsView) -> None:
-    names = progress.topic_names(runtime.get_platform().settings.bank_path)
+    names = runtime.run(progress.topic_names) or {}
     st.subheader(res.title)
     if res.state == "expired":
         st.caption("Time ran out: this attempt was submitted with the answers saved before the deadline.")
