@@ -11,7 +11,10 @@ from quiz.ui import runtime
 from quiz.ui.pages import HOME_PAGE, PAGES, PageSpec, pages_for
 
 
-def _page(spec: PageSpec, default: bool = False) -> st.Page:
+def _page(spec: PageSpec, default: bool = False, alias: bool = False) -> st.Page:
+    """The page for ``spec``. Streamlit serves the default page at ``/`` only, so it gets a spare url_path and
+    an ``alias`` (hidden) copy answers at ``/<key>`` (``/login``, ``/home``, ``/dashboard`` work as links)."""
+
     def render() -> None:
         module = importlib.import_module(f"quiz.ui.pages.{spec.module}")
         actor = runtime.current_actor()
@@ -24,7 +27,19 @@ def _page(spec: PageSpec, default: bool = False) -> st.Page:
             runtime.show_unexpected(err)
 
     render.__name__ = f"page_{spec.key.replace('-', '_')}"
-    return st.Page(render, title=spec.title, icon=spec.icon, url_path=spec.key, default=default)
+    if alias:
+        return st.Page(render, title=spec.title, icon=spec.icon, url_path=spec.key, visibility="hidden")
+    return st.Page(render, title=spec.title, icon=spec.icon, url_path=f"start-{spec.key}" if default else spec.key,
+                   default=default)
+
+
+def _to_home(home: st.Page) -> st.Page:
+    """/login or /register for someone already logged in: their home page."""
+
+    def render() -> None:
+        st.switch_page(home)
+
+    return render
 
 
 def remember(key: str) -> None:
@@ -56,33 +71,35 @@ def main() -> None:
                 return
         st.session_state["_has_users"] = True
 
-    actor = runtime.current_actor()
+    actor = runtime.authenticate()  # the cookie's session, checked against the database on every run
     role = actor.role if actor else "anonymous"
     specs = pages_for(role)
-    pages = {spec.key: _page(spec, default=spec.key == HOME_PAGE[role]) for spec in specs}
+    home = HOME_PAGE[role]
+    pages = {spec.key: _page(spec, default=spec.key == home) for spec in specs}
     st.session_state["_pages"] = pages
 
     sections: dict[str, list[st.Page]] = {}
     for spec in specs:
         sections.setdefault(spec.section, []).append(pages[spec.key])
+    hidden = sections.setdefault("", [])
+    hidden.append(_page(next(s for s in specs if s.key == home), alias=True))
+    known = {spec.key for spec in specs}
     if actor is None:
-        # A reloaded tab has lost its session: the address of a logged-in page (e.g. /exams) shows the login
-        # form instead of a "page not found" dialog; after logging in, the remembered page opens.
+        # Signed out (or the session ended): the address of a logged-in page (e.g. /exams) shows the login
+        # form instead of a "page not found" dialog; after logging in, that page opens.
         from quiz.ui.pages import login
 
-        known = {spec.key for spec in specs}
-        sections.setdefault("", []).extend(
-            st.Page(login.render, title="Log in", url_path=p.key, visibility="hidden")
-            for p in PAGES if p.key not in known
-        )
+        hidden.extend(st.Page(login.render, title="Log in", url_path=p.key, visibility="hidden")
+                      for p in PAGES if p.key not in known)
+    else:
+        hidden.extend(st.Page(_to_home(pages[home]), title=p.title, url_path=p.key, visibility="hidden")
+                      for p in PAGES if p.key in ("login", "register") and p.key not in known)
     nav = st.navigation(sections)
 
     if actor is not None:
         with st.sidebar:
-            st.caption(f"Logged in as **{actor.name}** ({actor.role})")
-            if st.button("Log out", icon=":material/logout:", key="logout"):
-                runtime.set_actor(None)
-                st.rerun()
+            st.caption(f"Logged in as **{plain(actor.name)}** ({actor.role})")
+            runtime.logout_form()
         resume = st.session_state.pop("_resume_to", None)
         if resume and resume in pages:
             st.switch_page(pages[resume])

@@ -15,7 +15,7 @@ from quiz.services.bank_sync import sync_bank
 from quiz.services.permissions import Actor
 from tests.factories import write_bank_dir
 
-APP = str(PROJECT_ROOT / "app.py")
+APP = str(PROJECT_ROOT / "quiz" / "ui_main.py")  # the script st.App in app.py runs
 
 
 def prepare_app(platform: Platform, bank: Bank, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

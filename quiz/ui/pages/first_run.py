@@ -28,7 +28,5 @@ def render() -> None:
         user = runtime.run(accounts.create_first_admin, code, email, name, password)
         if user is not None:
             st.session_state["_has_users"] = True
-            runtime.set_actor(accounts.Actor.of(user))
-            st.session_state["_has_users"] = True
             st.success("Your account is ready.")
-            st.rerun()
+            runtime.sign_in(accounts.Actor.of(user), "dashboard")  # the session cookie, then the dashboard

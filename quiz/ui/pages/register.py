@@ -30,8 +30,6 @@ def render() -> None:
         user = runtime.run(lambda s: Actor.of(accounts.register_with_code(
             s, invite_code=code, email=email, name=name, password=password)))
         if user is not None:
-            runtime.set_actor(user)
-            st.session_state["_resume_to"] = "home"
             st.session_state[JUST_REGISTERED] = True  # Home welcomes them and shows how to get started
-            st.rerun()
+            runtime.sign_in(user, "home")  # the session cookie, then Home
     st.caption("Already registered? Use **Log in** in the menu.")

@@ -1,0 +1,66 @@
+"""Export downloads through a route that checks the session: ``/download/export/{kind}.{fmt}?cohort=ID``.
+
+(Streamlit's ``st.download_button`` serves files from ``/media/...`` to anyone holding the address; these
+routes ask the services, as the signed-in trainer, every time.)"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from starlette.concurrency import run_in_threadpool
+from starlette.requests import Request
+from starlette.responses import PlainTextResponse, Response
+from starlette.routing import Route
+
+from quiz.services import exports
+from quiz.services.errors import NotFound, PermissionDenied, ServiceError
+from quiz.services.permissions import Actor
+from quiz.web import auth
+
+KINDS = {"results": (exports.results_rows, exports.RESULT_COLUMNS),
+         "responses": (exports.responses_rows, exports.RESPONSE_COLUMNS)}
+MIME = {"csv": "text/csv; charset=utf-8",
+        "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"}
+
+
+def export_url(kind: str, fmt: str, cohort_id: int | None) -> str:
+    return f"/download/export/{kind}.{fmt}" + (f"?cohort={cohort_id}" if cohort_id else "")
+
+
+def build_export(actor: Actor, kind: str, fmt: str, cohort_id: int | None) -> bytes:
+    """The file's bytes, built by the export service as ``actor`` (which checks the role and the cohort)."""
+    fetch, columns = KINDS[kind]
+    with auth.platform().transaction() as session:
+        rows = fetch(session, actor, cohort_id)
+    return exports.to_csv_bytes(rows, columns) if fmt == "csv" else exports.to_xlsx_bytes(rows, columns, sheet=kind)
+
+
+async def export(request: Request) -> Response:
+    kind, fmt = request.path_params["kind"], request.path_params["fmt"]
+    if kind not in KINDS or fmt not in MIME:
+        return PlainTextResponse("No such export.", status_code=404)
+    actor = await run_in_threadpool(auth.actor_from_request, request)
+    if actor is None:
+        return PlainTextResponse("Please log in to download exports.", status_code=401)
+    if not actor.is_staff:
+        return PlainTextResponse("Only trainers can download exports.", status_code=403)
+    raw = request.query_params.get("cohort") or ""
+    if raw and not raw.isdigit():
+        return PlainTextResponse("The cohort must be a number.", status_code=400)
+    try:
+        data = await run_in_threadpool(build_export, actor, kind, fmt, int(raw) if raw else None)
+    except PermissionDenied as err:
+        return PlainTextResponse(str(err), status_code=403)
+    except NotFound as err:
+        return PlainTextResponse(str(err), status_code=404)
+    except ServiceError as err:
+        return PlainTextResponse(str(err), status_code=400)
+    stamp = datetime.now(UTC).strftime("%Y%m%d-%H%M")
+    where = f"cohort-{raw}" if raw else "all"
+    return Response(data, media_type=MIME[fmt], headers={
+        "Content-Disposition": f'attachment; filename="{kind}-{where}-{stamp}.{fmt}"',
+        "Cache-Control": "no-store",
+    })
+
+
+routes = [Route("/download/export/{kind}.{fmt}", export, methods=["GET"])]
