@@ -105,7 +105,7 @@ def test_trainer_journey(start_app, page, tmp_path):
     page.get_by_role("link", name="Exports").click()
     wait_idle(page)
     with page.expect_download() as info:
-        page.get_by_role("button", name=re.compile("Download results")).click()
+        page.get_by_role("link", name=re.compile("Download results")).click()
     path = info.value.path()
     content = path.read_text(encoding="utf-8-sig")
     assert content.splitlines()[0].startswith("attempt_id,")

@@ -4,15 +4,18 @@ neutralised by the export service."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+import html
 
 import streamlit as st
 
 from quiz.services import cohorts, exports
 from quiz.ui import runtime
 from quiz.ui.pages.cohorts import require_trainer
+from quiz.web.downloads import export_url
 
 PREVIEW = 20  # rows shown on the page; the file has them all
+LINK_STYLE = ("display:inline-block;padding:.45rem .9rem;border-radius:.5rem;background:#0f766e;color:#fff;"
+              "text-decoration:none;font-weight:600")
 KINDS = {
     "results": ("Results: one row per attempt", exports.results_rows, exports.RESULT_COLUMNS),
     "responses": ("Answers: one row per response", exports.responses_rows, exports.RESPONSE_COLUMNS),
@@ -40,14 +43,7 @@ def render() -> None:
         shown = f"the first {PREVIEW} rows; the file has them all" if len(rows) > PREVIEW else "every row"
         st.markdown(f"**Preview** ({shown})")
         st.table(rows[:PREVIEW], hide_index=True, height=min(400, 40 + 36 * len(rows[:PREVIEW])))
-    try:
-        data = exports.to_csv_bytes(rows, columns) if fmt == "csv" else exports.to_xlsx_bytes(rows, columns,
-                                                                                              sheet=kind)
-    except Exception as err:  # noqa: BLE001 - a failed file build must not show a trace
-        runtime.show_unexpected(err)
-        return
-    stamp = datetime.now(UTC).strftime("%Y%m%d-%H%M")
-    where = "all" if not cid else scope[cid].lower().replace(" ", "-").replace(":", "")
-    mime = "text/csv" if fmt == "csv" else "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-    st.download_button(f"Download {kind} ({fmt.upper()})", data, file_name=f"{kind}-{where}-{stamp}.{fmt}",
-                       mime=mime, key="export_download", type="primary", on_click="ignore")
+    # The file comes from a route that checks the session and the role again (quiz/web/downloads.py), not
+    # from Streamlit's /media/ store, which serves a file to anyone holding its address.
+    url = html.escape(export_url(kind, fmt, cid or None))
+    st.html(f'<a href="{url}" download style="{LINK_STYLE}">Download {kind} ({fmt.upper()})</a>')
