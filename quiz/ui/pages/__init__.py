@@ -33,6 +33,8 @@ PAGES: tuple[PageSpec, ...] = (
     PageSpec("dashboard", "Dashboard", "trainer_dashboard", ":material/dashboard:", ("trainer", "admin"), "Cohorts"),
     PageSpec("cohorts", "Cohorts and trainees", "cohorts", ":material/groups:", ("trainer", "admin"), "Cohorts"),
     PageSpec("exam-setup", "Exams", "exam_setup", ":material/event_note:", ("trainer", "admin"), "Cohorts"),
+    PageSpec("certificates", "Certificates", "certificates_admin", ":material/workspace_premium:",
+             ("trainer", "admin"), "Cohorts"),
     PageSpec("item-analysis", "Item analysis", "item_analysis", ":material/query_stats:", ("trainer", "admin"),
              "Question bank"),
     PageSpec("bank", "Question bank", "bank_curation", ":material/library_books:", ("trainer", "admin"),

@@ -100,6 +100,12 @@ def _exam_form(prefix: str, counts: dict[str, int], exam: exams.ExamInfo | None)
                                 key=f"{prefix}_attempts")
         wait = c4.number_input("Wait between attempts (hours)", 0.0, 24.0 * 365,
                                float(exam.wait_hours if exam else 24.0), step=1.0, key=f"{prefix}_wait")
+        validity = st.number_input("Certificate valid for (months; blank = never expires)", min_value=1,
+                                   max_value=exams.MAX_VALIDITY_MONTHS, value=exam.validity_months if exam else None,
+                                   step=1, placeholder="never expires", key=f"{prefix}_validity",
+                                   help="A pass earns a certificate that expires this many months after it is "
+                                        "issued; 60 days before, the trainee is asked to sit the exam again. "
+                                        "A change applies to certificates issued from then on.")
         st.markdown("**After an attempt, the trainee sees**")
         review_now = exam.review_options if exam else exams.DEFAULT_REVIEW
         review = {k: st.checkbox(label, value=bool(review_now.get(k)), key=f"{prefix}_{k}")
@@ -112,7 +118,8 @@ def _exam_form(prefix: str, counts: dict[str, int], exam: exams.ExamInfo | None)
             return None
     return dict(name=name, topics=topics, difficulty_mix={k: v / 100 for k, v in mix.items() if v} or None,
                 time_limit_minutes=int(minutes), pass_mark=float(mark) / 100, attempts_allowed=int(tries),
-                wait_hours=float(wait), review_options=review, opens_at=opens, closes_at=closes)
+                wait_hours=float(wait), review_options=review, opens_at=opens, closes_at=closes,
+                validity_months=int(validity) if validity is not None else None)
 
 
 def _table(items: list[exams.ExamInfo]) -> None:
@@ -125,6 +132,7 @@ def _table(items: list[exams.ExamInfo]) -> None:
         "Exam": e.name, "Questions": e.total_items, "Time": f"{e.time_limit_minutes} min",
         "Pass mark": f"{e.pass_mark:.0%}", "Attempts": e.attempts_allowed, "Wait": f"{e.wait_hours:g} h",
         "Open": window(e), "Status": "active" if e.is_active else "deactivated", "Sat": e.attempts,
+        "Certificate": f"{e.validity_months} months" if e.validity_months else "never expires",
     } for e in items], hide_index=True, width="stretch")
 
 

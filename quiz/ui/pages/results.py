@@ -48,15 +48,8 @@ def show_results(res: attempts.ResultsView) -> None:
             st.success(f"**You passed** (pass mark {res.pass_mark or 0:.0%}).", icon=":material/workspace_premium:")
         else:
             st.error(f"**Not passed this time** (pass mark {res.pass_mark or 0:.0%}).", icon=":material/info:")
-    if res.certificate_code:
-        st.info(f"Your certificate code: **{res.certificate_code}**. Anyone can check it on the "
-                "**Verify a certificate** page.", icon=":material/verified:")
-        actor = runtime.require_actor()
-        cert = runtime.run(certificates.certificate_for_attempt, actor, res.attempt_id)
-        if cert is not None:
-            st.download_button("Download your certificate (printable page)", data=certificates.printable(cert),
-                               file_name=f"certificate-{cert.code}.html", mime="text/html",
-                               icon=":material/workspace_premium:", key=f"cert_{cert.code}")
+    if res.mode == "exam" and res.passed:
+        show_certificate(runtime.require_actor(), res.attempt_id)
     if res.score is not None:
         c1, c2 = st.columns(2)
         c1.metric("Score", f"{res.score:g} / {res.max_score:g}")
@@ -76,3 +69,28 @@ def show_results(res: attempts.ResultsView) -> None:
         st.info(res.detail_closed, icon=":material/lock:")
     elif res.mode == "exam":
         st.caption("Your trainer has chosen not to show the questions and answers of this exam.")
+
+
+def show_certificate(actor, attempt_id: int) -> None:  # noqa: ANN001
+    """The certificate a pass earned: its code, its state (valid until, expired, replaced, revoked) and the PDF,
+    served by the route that checks the session (/download/certificate/CODE.pdf)."""
+    cert = runtime.run(certificates.certificate_for_attempt, actor, attempt_id)
+    if cert is None:
+        return
+    day = "%d %B %Y"
+    if cert.state == certificates.REVOKED:
+        st.error(f"Your certificate **{cert.code}** was revoked on {cert.revoked_at:{day}}. Ask your trainer why.",
+                 icon=":material/gpp_bad:")
+        return
+    if cert.state == certificates.SUPERSEDED:
+        st.info(f"This certificate (**{cert.code}**) was replaced on {cert.superseded_at:{day}} by your newer one.",
+                icon=":material/update:")
+    elif cert.state == certificates.EXPIRED:
+        st.warning(f"Your certificate **{cert.code}** expired on {cert.expires_at:{day}}. Sit the exam again to "
+                   "renew it.", icon=":material/event_busy:")
+    else:
+        until = f" It is valid until {cert.expires_at:{day}}." if cert.expires_at else ""
+        st.info(f"Your certificate code: **{cert.code}**.{until} Anyone can check it on the **Verify a "
+                "certificate** page, or by scanning the QR code printed on it.", icon=":material/verified:")
+    st.link_button("Download your certificate (PDF)", cert.download_path, type="primary",
+                   icon=":material/picture_as_pdf:")
