@@ -55,6 +55,7 @@ class QuestionInfo:
     stem: str
     status: str
     versions: list[int]  # versions shown in the analysed attempts
+    objective: str | None = None  # the learning objective of its latest version shown
 
 
 @dataclass
@@ -74,6 +75,14 @@ class ExamStatistics:
     def items(self) -> list[ItemStatistics]:
         return self.test.items
 
+    def by_objective(self) -> dict[str, list[ItemStatistics]]:
+        """The items' statistics grouped by learning objective ("-" for items without one), sorted by objective."""
+        groups: dict[str, list[ItemStatistics]] = {}
+        for stat in self.test.items:
+            info = self.questions.get(stat.item_id)
+            groups.setdefault((info.objective if info else None) or "-", []).append(stat)
+        return dict(sorted(groups.items()))
+
     def to_dict(self) -> dict[str, Any]:
         """The JSON of ``python -m quiz stats items --json`` (fractions 0..1, discrimination -1..1)."""
         t = self.test
@@ -84,8 +93,8 @@ class ExamStatistics:
             info = self.questions.get(stat.item_id)
             items.append({
                 "question_id": stat.item_id,
-                **({"topic": info.topic, "type": info.type, "status": info.status, "versions": info.versions,
-                    "stem": info.stem} if info else {}),
+                **({"topic": info.topic, "objective": info.objective, "type": info.type, "status": info.status,
+                    "versions": info.versions, "stem": info.stem} if info else {}),
                 **d,
             })
         return {
@@ -276,7 +285,8 @@ def _compute(data: _Data, *, slots: bool, pooled: bool) -> tuple[TestStatistics,
         row = data.rows.get(qid)
         q = latest[qid][1]
         infos[qid] = QuestionInfo(question_id=qid, topic=row.topic if row else q.topic, type=q.type, stem=q.stem,
-                                  status=row.status if row else q.status, versions=sorted(shown_versions[qid]))
+                                  status=row.status if row else q.status, versions=sorted(shown_versions[qid]),
+                                  objective=q.objective)
     return test, infos
 
 

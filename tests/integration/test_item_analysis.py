@@ -229,3 +229,19 @@ def test_bank_statistics_pool_the_visible_exams(platform, trainer, admin, exam_s
     assert mine[QIDS[0]].attempts == 6 and mine[QIDS[0]].facility == pytest.approx(5 / 6)
     assert everything[QIDS[0]].attempts == 9 and everything[QIDS[0]].facility == pytest.approx(5 / 9)
     assert set(theirs) == {QIDS[0], QIDS[1]} and theirs[QIDS[0]].facility == 0.0
+
+
+def test_items_carry_their_objective_and_group_by_it(platform, trainer):  # noqa: ANN001
+    objectives = {QIDS[0]: "aftercare.sun", QIDS[1]: "aftercare.sun", QIDS[2]: "aftercare.exercise"}
+    load_questions(platform, [make_question(q, key=0, objective=objectives.get(q)) for q in QIDS])
+    cohort = make_cohort(platform, trainer)
+    exam = make_exam(platform, cohort)
+    for i, row in enumerate(CHOICES):
+        add_attempt(platform, add_trainee(platform, cohort, f"o{i}@example.com"), exam, dict(zip(QIDS, row)),
+                    at=T0 + timedelta(hours=i))
+    with platform.transaction() as s:
+        stats = item_analysis.exam_item_statistics(s, trainer, exam)
+    rows = {i["question_id"]: i for i in stats.to_dict()["items"]}
+    assert rows[QIDS[0]]["objective"] == "aftercare.sun" and rows[QIDS[3]]["objective"] is None
+    groups = {o: [i.item_id for i in items] for o, items in stats.by_objective().items()}
+    assert groups == {"-": [QIDS[3]], "aftercare.exercise": [QIDS[2]], "aftercare.sun": [QIDS[0], QIDS[1]]}
