@@ -129,3 +129,16 @@ def test_on_a_bank_with_many_topics_the_exam_still_covers_every_topic(platform):
         for exam in s.scalars(select(Exam)):
             assert set(exam.blueprint["topics"]) == set(topics)
             assert 10 <= sum(exam.blueprint["topics"].values()) <= 30
+
+
+def test_the_demo_exam_draws_from_every_safety_topic(platform):
+    topics = ("aftercare", "spacing", *demo.SAFETY_TOPICS)
+    bank = make_bank(per_topic=6, topics=topics, with_case=False)
+    thin = [q for q in bank.questions if q.topic != "products" or q.id == "products-001"]  # one live item only
+    with platform.transaction() as s:
+        bank_sync.sync_bank(s, bank.model_copy(update={"questions": thin}))
+    _load(platform)
+    with platform.sessions() as s:
+        for exam in s.scalars(select(Exam)):
+            assert set(demo.SAFETY_TOPICS) <= set(exam.blueprint["topics"])
+            assert exam.blueprint["topics"]["products"] == 1
