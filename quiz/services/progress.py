@@ -30,11 +30,19 @@ def topic_label(topic: str, names: dict[str, str] | None = None) -> str:
     return (names or {}).get(topic, topic.replace("-", " ").capitalize())
 
 
+def in_topic_order(topics: list[str], names: dict[str, str]) -> list[str]:
+    """``topics`` in the bank's order (the order of topics.yaml, as ``names`` from :func:`topic_names` keeps
+    it); topics the bank does not list come last, by id. One order for every list of topics."""
+    rank = {t: i for i, t in enumerate(names)}
+    return sorted(topics, key=lambda t: (rank.get(t, len(rank)), t))
+
+
 def available_topics(session: Session) -> list[tuple[str, int]]:
-    """Topics with live questions, and how many each has."""
+    """Topics with live questions, and how many each has, in the bank's order."""
     q = (select(QuestionRow.topic, func.count(QuestionRow.id)).where(QuestionRow.status == "live")
-         .group_by(QuestionRow.topic).order_by(QuestionRow.topic))
-    return [(t, n) for t, n in session.execute(q)]
+         .group_by(QuestionRow.topic))
+    counts = dict(session.execute(q).tuples().all())
+    return [(t, counts[t]) for t in in_topic_order(list(counts), topic_names(session))]
 
 
 @dataclass(frozen=True)

@@ -94,7 +94,10 @@ def main() -> None:
     else:
         hidden.extend(st.Page(_to_home(pages[home]), title=p.title, url_path=p.key, visibility="hidden")
                       for p in PAGES if p.key in ("login", "register") and p.key not in known)
-    nav = st.navigation(sections)
+    nav = st.navigation(sections, position="hidden")
+    from quiz.ui.browser import menu
+
+    menu(sections, nav)  # the sidebar menu as page links (accessible markup), and each page opens at its top
 
     if actor is not None:
         with st.sidebar:

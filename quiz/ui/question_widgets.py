@@ -39,19 +39,42 @@ def numbered(word: str, numbers: list[int]) -> str:
     return f"{word}s {', '.join(items[:-1])} and {items[-1]}"
 
 
+SCORING_RULES = {
+    ("multiple", "partial"): "Partial credit: each right option you tick earns a share of the marks, each wrong "
+                             "one you tick takes a share away.",
+    ("multiple", "all_or_nothing"): "All or nothing: the marks need every right option ticked and no wrong one.",
+    ("ordering", "partial"): "Partial credit: each pair of steps in the right order earns a share of the marks.",
+    ("ordering", "all_or_nothing"): "All or nothing: the marks need the whole order right.",
+}
+
+
+def scoring_rule(item_type: str, scoring: str) -> str | None:
+    """How a multiple-response (or ordering) item is scored, in plain words; None for other types."""
+    return SCORING_RULES.get((item_type, scoring))
+
+
 def show_question(item: ItemView, number: int, total: int) -> None:
     st.caption(f"Question {number} of {total} · {TYPE_HINTS.get(item.type, '')}"
                + (f" · {item.points:g} points" if item.points != 1 else ""))
     if item.case_scenario:
         st.info(f"**{item.case_title}**\n\n{item.case_scenario}", icon=":material/person:")
-    st.markdown(f"#### {item.stem}")
+    st.markdown(item.stem)  # body text: not a heading (no anchor link, no place in the page outline)
+    rule = scoring_rule(item.type, getattr(item, "scoring", "all_or_nothing"))
+    if rule:
+        st.caption(f"Scoring: {rule}")
+
+
+def _right_label(label: str) -> str:
+    """An option's label in the list after answering, when it is a right one: marked in words and colour."""
+    return f":green[**✓ {label} (right answer)**]"
 
 
 def answer_input(item: ItemView, key: str, *, on_change: Callable[[], None] | None = None,
-                 disabled: bool = False) -> None:
+                 disabled: bool = False, right: tuple[int, ...] = ()) -> None:
     """The input for ``item``; its value lives in st.session_state under ``key`` (see :func:`read_answer`).
-    The saved answer is the starting value, so a reload shows it again."""
-    labels = {o.value: o.label for o in item.options}
+    The saved answer is the starting value, so a reload shows it again. ``right``: the right options, marked
+    in the list (practice and review, once answered)."""
+    labels = {o.value: (_right_label(o.label) if o.value in right else o.label) for o in item.options}
     values = [o.value for o in item.options]
     answer = item.answer
     kw: dict[str, Any] = {"disabled": disabled}
@@ -211,15 +234,35 @@ def _answers(yours: str, right: str | None) -> None:
         st.markdown(f"**Right answer:** {right}")
 
 
-def show_result_items(res: ResultsView) -> None:
-    """Each question of a finished attempt, as far as the exam's review options allow."""
+def result_mark(it) -> str:  # noqa: ANN001
+    """'right', 'partly right', 'wrong', 'not answered' (an exam's: scores 0), 'not reached' (counts nowhere)."""
+    if it.status == "not_reached":
+        return ":gray[not reached]"
+    if it.status == "not_answered":
+        return ":red[not answered: 0 marks]"
+    return ":green[right]" if it.correct else (":orange[partly right]" if it.score > 0 else ":red[wrong]")
+
+
+def show_result_items(res: ResultsView, *, answered_only: bool = False) -> None:
+    """Each question of a finished attempt, as far as the exam's review options allow (``answered_only``:
+    the answers given, for a practice review)."""
     for it in res.items:
-        mark = ":green[right]" if it.correct else (":orange[partly right]" if it.score > 0 else ":red[wrong]")
-        with st.expander(f"Question {it.position + 1}: {it.stem[:90]}{'…' if len(it.stem) > 90 else ''} ({mark})"):
+        if answered_only and it.status != "answered":
+            continue
+        with st.expander(f"Question {it.position + 1}: {it.stem[:90]}{'…' if len(it.stem) > 90 else ''} "
+                         f"({result_mark(it)})"):
             if it.case_scenario:
                 st.info(it.case_scenario)
             st.markdown(it.stem)
-            _answers(it.your_answer, it.right_answer)
+            rule = scoring_rule(it.type, it.scoring)
+            if rule:
+                st.caption(f"Scoring: {rule}")
+            if it.options and it.type != "numeric":
+                st.markdown("\n".join(f"- {label}" for label in it.options))  # as shown: same order, letters
+            if it.status == "not_reached":
+                st.caption("Not reached: this session ended before this question; it counts nowhere.")
+                continue
+            _answers("(not answered)" if it.status == "not_answered" else it.your_answer, it.right_answer)
             for line in it.feedback or []:
                 st.markdown(f"- {line}")
             if it.explanation is not None:

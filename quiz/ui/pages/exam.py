@@ -2,9 +2,15 @@
 
 Every answer and flag is saved to the database the moment it changes (on_change callbacks), an ordering
 item's order too while it is being built, step by step, so a refresh or a lost connection loses nothing; the
-page rebuilds the attempt from the database on each run. The countdown in the browser is only a display: the
-server checks the deadline on every save and finalises an overdue attempt when it is next looked at (the page
-also reruns itself when time is up).
+page rebuilds the attempt from the database on each run. The save state shows beside the answered count.
+
+The time left is drawn by the server once a second (a fragment with ``run_every``), from the stored deadline:
+the server is the authority, refusing late answers and submitting an overdue attempt. At 10, 5 and 1 minutes
+left a warning appears (an alert, so screen readers announce it); at zero the page reruns, the attempt is
+submitted with what was saved, and its result opens with "Time ran out: submitted with N saved answers".
+
+Layout, phone first: a header that stays at the top (time left, answered N of M, save state), the question,
+then the question map as a compact wrapping grid in a collapsible panel, then Submit (confirmed in a dialog).
 """
 
 from __future__ import annotations
@@ -13,19 +19,23 @@ import html
 from datetime import UTC, datetime
 
 import streamlit as st
-import streamlit.components.v1 as components
 
 from quiz.services import attempts
-from quiz.ui import runtime
+from quiz.ui import localtime, runtime
+from quiz.ui.browser import page_css
 from quiz.ui.question_widgets import answer_input, numbered, plural, read_answer, show_question
+from quiz.ui.text import plain
 
 POS_KEY = "_exam_pos_{}"
 CONFIRM_KEY = "_exam_confirm_{}"
 START_KEY = "_exam_start_ask_{}"
+SAVE_KEY = "_exam_save_{}"  # ("saved", "14:02:31") or ("failed", position, widget key)
+SITTING_KEY = "_exam_sitting"  # the attempt this tab is sitting: to open its result when time runs out
+RESULTS_FLASH = "_results_flash"  # shown once at the top of Results
 
 ANSWERED, UNFINISHED, FLAGGED = "✓", "◐", "⚑"
 NAV_LEGEND = ((ANSWERED, "answered"), (UNFINISHED, "order not finished"), (FLAGGED, "flagged"))
-NAV_PER_ROW = 10
+WARN_AT = (600, 300, 60)  # seconds left at which the trainee is warned: 10, 5 and 1 minute(s)
 
 
 def nav_label(item) -> str:  # noqa: ANN001
@@ -34,14 +44,24 @@ def nav_label(item) -> str:  # noqa: ANN001
     return f"{item.position + 1}{mark}{FLAGGED if item.flagged else ''}"
 
 
-def _fmt_minutes(seconds: int) -> str:
+def nav_help(item) -> str:  # noqa: ANN001
+    state = "answered" if item.answered else ("order not finished" if item.partly_answered else "not answered")
+    return f"Question {item.position + 1}: {state}" + (", flagged" if item.flagged else "")
+
+
+def fmt_left(seconds: int) -> str:
     m, s = divmod(max(0, seconds), 60)
     h, m = divmod(m, 60)
     return f"{h}:{m:02d}:{s:02d}" if h else f"{m:02d}:{s:02d}"
 
 
-def _when(dt: datetime | None) -> str:
-    return dt.strftime("%d %b %Y, %H:%M UTC") if dt else ""
+def warning_for(seconds_left: int) -> str | None:
+    """'10 minutes left' once 10 minutes or less are left (then 5, then 1); None before."""
+    due = [m for m in WARN_AT if seconds_left <= m]
+    if not due or seconds_left <= 0:
+        return None
+    m = min(due) // 60
+    return f"{plural(m, 'minute')} left"
 
 
 def render() -> None:
@@ -50,12 +70,13 @@ def render() -> None:
     if aid:
         _sit(actor, aid)
         return
+    sitting = st.session_state.pop(SITTING_KEY, None)
+    if sitting:  # this tab was sitting an exam that is no longer in progress: time ran out, or another tab
+        _ended(actor, sitting)
     st.title("Certification exams")
     done = st.session_state.pop("_exam_finished", None)
     if done:
-        st.success(done, icon=":material/task_alt:")
-        if st.button("See your result", type="primary", key="see_result_top"):
-            _go_results(st.session_state.get("results_attempt"))
+        st.success(plain(done), icon=":material/task_alt:")
     statuses = runtime.run(attempts.exam_statuses, actor)
     if not statuses:
         if statuses is not None:
@@ -64,18 +85,18 @@ def render() -> None:
         return
     for s in statuses:
         with st.container(border=True):
-            st.subheader(s.name)
+            st.subheader(plain(s.name))
             facts = [plural(s.question_count, "question"), plural(s.time_limit_minutes, "minute"),
                      f"pass mark {s.pass_mark:.0%}", f"attempts used {s.attempts_used} of {s.attempts_allowed}"]
             if s.closes_at:
-                facts.append(f"closes {_when(s.closes_at)}")
+                facts.append(f"closes {localtime.when(s.closes_at)}")
             st.caption(" · ".join(facts))
             if s.best_percent is not None:
                 st.write(f"Your best score so far: **{s.best_percent:.0%}**" + (" (passed)" if s.passed else ""))
             if s.can_start:
                 _start_control(actor, s)
             else:
-                st.info(s.reason or "This exam cannot be started now.")
+                st.info(plain(s.reason or "This exam cannot be started now."))
 
 
 def _start_control(actor, s) -> None:  # noqa: ANN001
@@ -84,7 +105,7 @@ def _start_control(actor, s) -> None:  # noqa: ANN001
     if not st.session_state.get(ask_key):
         st.write("The clock starts when you press **Start**, and keeps running if you close the page. "
                  "Each answer is saved as you choose it; you can change it until you submit.")
-        if st.button(f"Start {s.name}", type="primary", key=f"start_exam_{s.exam_id}"):
+        if st.button(f"Start {plain(s.name)}", type="primary", key=f"start_exam_{s.exam_id}"):
             st.session_state[ask_key] = True
             st.rerun()
         return
@@ -100,12 +121,27 @@ def _start_control(actor, s) -> None:  # noqa: ANN001
         st.rerun()
 
 
-def _go_results(attempt_id: int | None) -> None:
+def go_results(attempt_id: int | None, message: str | None = None) -> None:
+    """Open Results on this attempt (at the top), with an optional message above it."""
     from quiz.ui.app import switch_to
 
     if attempt_id:
         st.session_state["results_attempt"] = attempt_id
+    if message:
+        st.session_state[RESULTS_FLASH] = message
     switch_to("results")
+
+
+def _ended(actor, aid: int) -> None:  # noqa: ANN001
+    """The attempt this tab was sitting has ended without a submit from here: open its result, saying why."""
+    view = runtime.run(attempts.attempt_view, actor, aid)
+    if view is None or view.in_progress:
+        return
+    if view.state == "expired":
+        saved = view.answered_count
+        go_results(aid, f"Time ran out: your exam was submitted with {plural(saved, 'saved answer')}.")
+    else:
+        go_results(aid, "This exam was submitted (perhaps from another tab or device).")
 
 
 # -- sitting an exam -----------------------------------------------------------------------------------------
@@ -118,12 +154,24 @@ def _save(actor, aid: int, item, key: str) -> None:  # noqa: ANN001
         return True
 
     if not runtime.run(do):
+        # The answer stays in the widget; the page tries again on its next run (see _retry_save).
+        st.session_state[SAVE_KEY.format(aid)] = ("failed", item.position, key)
         return
+    st.session_state[SAVE_KEY.format(aid)] = ("saved", localtime.clock())
     if item.type == "ordering" and answer and len(answer) < len(item.options):
         st.session_state["_exam_note"] = (f"Question {item.position + 1}: your order so far is saved "
                                           f"({len(answer)} of {plural(len(item.options), 'step')} placed); it counts "
                                           "once every step is placed.")
-    st.toast(f"Answer to question {item.position + 1} saved", icon=":material/cloud_done:")
+
+
+def _retry_save(actor, view) -> None:  # noqa: ANN001
+    state = st.session_state.get(SAVE_KEY.format(view.id))
+    if not state or state[0] != "failed":
+        return
+    _, position, key = state
+    item = next((i for i in view.items if i.position == position), None)
+    if item is not None:
+        _save(actor, view.id, item, key)
 
 
 def _flag(actor, aid: int, position: int, key: str) -> None:  # noqa: ANN001
@@ -135,71 +183,72 @@ def _goto(actor, aid: int, position: int) -> None:  # noqa: ANN001
     runtime.run(attempts.go_to, actor, aid, position)
 
 
-def _countdown(seconds_left: int) -> None:
-    """A ticking display in the browser (no server traffic); the server keeps the real deadline."""
-    components.html(
-        f"""<div id="t" style="font:600 1.6rem system-ui,sans-serif;color:#1f4e79" role="timer"
-        aria-live="off">{html.escape(_fmt_minutes(seconds_left))}</div>
-        <script>
-        const end = Date.now() + {seconds_left} * 1000;
-        const el = document.getElementById('t');
-        function tick() {{
-          let s = Math.max(0, Math.round((end - Date.now()) / 1000));
-          const h = Math.floor(s / 3600), m = Math.floor((s % 3600) / 60), r = s % 60;
-          el.textContent = (h ? h + ':' + String(m).padStart(2, '0') : String(m).padStart(2, '0'))
-            + ':' + String(r).padStart(2, '0');
-          el.style.color = s <= 60 ? '#b00020' : '#1f4e79';
-        }}
-        tick(); setInterval(tick, 500);
-        </script>""",
-        height=48,
-    )
-
-
-@st.fragment(run_every=5)
-def _deadline_watch(deadline: datetime) -> None:
-    """Every few seconds: once the deadline has passed, rerun the page so the server submits the attempt."""
-    if datetime.now(UTC) >= deadline:
+@st.fragment(run_every=1)
+def _clock(deadline: datetime) -> None:
+    """Time left, redrawn by the server every second from the stored deadline; warnings at 10, 5, 1 minutes
+    (role=alert: announced once as they appear). At zero, rerun the page: the server submits the attempt."""
+    left = max(0, int((deadline - datetime.now(UTC)).total_seconds()))
+    low = left <= 60
+    st.html(f'<div class="mc-timer" role="timer" aria-label="Time left {fmt_left(left)}">'
+            f'<span class="mc-timer-label">Time left</span> '
+            f'<span class="mc-timer-value" style="color:{"#a1001b" if low else "#0b3d66"}">'
+            f'{html.escape(fmt_left(left))}</span></div>')
+    warning = warning_for(left)
+    if warning:
+        st.html(f'<p class="mc-timer-warning" role="alert">{html.escape(warning)}: your answers are saved.</p>')
+    if left <= 0:
         st.rerun()
+
+
+TIMER_CSS = """<style>
+.mc-timer { font: 600 1rem/1.3 system-ui, sans-serif; color: #31333f; }
+.mc-timer-value { font-size: 1.45rem; font-weight: 700; font-variant-numeric: tabular-nums; }
+.mc-timer-warning { margin: 0; font-weight: 700; color: #a1001b; }
+</style>"""
+
+
+def _header(view) -> None:  # noqa: ANN001
+    """Stays at the top (CSS: .st-key-exam_header): time left, answered N of M, and the save state."""
+    with st.container(key="exam_header"):
+        left, right = st.columns([1, 1], vertical_alignment="center")
+        with left:
+            if view.deadline_at is not None:
+                _clock(view.deadline_at)
+        with right:
+            state = st.session_state.get(SAVE_KEY.format(view.id))
+            if state and state[0] == "failed":
+                saved = ":red[**Not saved — retrying**] (your answer is kept on screen)"
+            elif state:
+                saved = f"Saved {state[1]}"
+            else:
+                saved = "Answers are saved as you choose them"
+            st.markdown(f"**Answered {view.answered_count} of {len(view.items)}**  \n{saved}")
 
 
 def _sit(actor, aid: int) -> None:  # noqa: ANN001
     view = runtime.run(attempts.attempt_view, actor, aid)
     if view is None:
         return
-    if not view.in_progress:
-        st.title(view.title)
-        st.warning("Time is up: your exam was submitted with every answer you had saved.", icon=":material/timer_off:")
-        if st.button("See your result", type="primary"):
-            _go_results(view.id)
+    if not view.in_progress:  # its deadline passed as this page ran: open the result
+        st.session_state.pop(SITTING_KEY, None)
+        _ended(actor, aid)
         return
+    st.session_state[SITTING_KEY] = aid
+    _retry_save(actor, view)
+    page_css()
+    st.html(TIMER_CSS)
     pos_key = POS_KEY.format(aid)
     pos = st.session_state.get(pos_key, view.current_position)
     pos = min(max(pos, 0), len(view.items) - 1)
     item = view.items[pos]
 
-    head, clock = st.columns([3, 1])
-    with head:
-        st.title(view.title)
-        st.caption(f"{view.answered_count} of {len(view.items)} answered · answers are saved as you choose them · "
-                   f"ends at {_when(view.deadline_at)}")
-    with clock:
-        st.caption("Time left")
-        _countdown(view.seconds_left or 0)
+    st.title(plain(view.title))
+    _header(view)
     if view.deadline_at is not None:
-        _deadline_watch(view.deadline_at)
+        st.caption(f"The exam ends at {localtime.when(view.deadline_at)}.")
     note = st.session_state.pop("_exam_note", None)
     if note:
-        st.info(note)
-
-    # Question map: the number, then a compact marker (no spaces, so even "21✓⚑" fits its column).
-    st.write("**Questions** · " + " · ".join(f"{m} {what}" for m, what in NAV_LEGEND))
-    for start in range(0, len(view.items), NAV_PER_ROW):
-        cols = st.columns(NAV_PER_ROW)
-        for col, it in zip(cols, view.items[start:start + NAV_PER_ROW]):
-            col.button(nav_label(it), key=f"nav_{aid}_{it.position}",
-                       type="primary" if it.position == pos else "secondary",
-                       on_click=_goto, args=(actor, aid, it.position), width="stretch")
+        st.info(plain(note))
 
     with st.container(border=True):
         show_question(item, pos + 1, len(view.items))
@@ -214,35 +263,55 @@ def _sit(actor, aid: int) -> None:  # noqa: ANN001
         next_col.button("Next →", key=f"next_{aid}", disabled=pos >= len(view.items) - 1, on_click=_goto,
                         args=(actor, aid, pos + 1), width="stretch")
 
+    # The question map after the question: a compact grid that wraps, in a panel that folds away.
+    flagged_n = len(view.flagged_positions)
+    with st.expander(f"Question map: {view.answered_count} of {len(view.items)} answered"
+                     + (f", {flagged_n} flagged" if flagged_n else ""), expanded=True):
+        st.caption(" · ".join(f"{m} {what}" for m, what in NAV_LEGEND))
+        with st.container(horizontal=True, wrap=True, gap="small", key="exam_map"):
+            for it in view.items:
+                st.button(nav_label(it), key=f"nav_{aid}_{it.position}", help=nav_help(it),
+                          type="primary" if it.position == pos else "secondary",
+                          on_click=_goto, args=(actor, aid, it.position))
+
     st.divider()
+    confirm_key = CONFIRM_KEY.format(aid)
+    st.button("Submit the exam…", key=f"submit_{aid}", on_click=lambda: st.session_state.update({confirm_key: True}))
+    if st.session_state.get(confirm_key):
+        _confirm_submit(actor, view)
+
+
+def _dismissed() -> None:
+    for k in [k for k in st.session_state if str(k).startswith("_exam_confirm_")]:
+        del st.session_state[k]
+
+
+@st.dialog("Submit your exam?", on_dismiss=_dismissed)
+def _confirm_submit(actor, view) -> None:  # noqa: ANN001
+    """Opened from a session-state flag (not from the button directly), so that it survives reruns."""
+    aid = view.id
+    confirm_key = CONFIRM_KEY.format(aid)
     unanswered = [i.position + 1 for i in view.items if not i.answered and not i.partly_answered]
     unfinished = [i.position + 1 for i in view.items if i.partly_answered]
     flagged = [p + 1 for p in view.flagged_positions]
-    confirm_key = CONFIRM_KEY.format(aid)
-    if not st.session_state.get(confirm_key):
-        if st.button("Submit the exam…", key=f"submit_{aid}"):
-            st.session_state[confirm_key] = True
-            st.rerun()
-        return
-    with st.container(border=True):
-        st.subheader("Submit your exam?")
-        if unanswered:
-            st.warning(f"Not answered yet: {numbered('question', unanswered)}. "
-                       + ("It scores" if len(unanswered) == 1 else "They score") + " zero.")
-        if unfinished:
-            st.warning(f"Order not finished: {numbered('question', unfinished)}. An order scores only once "
-                       "every step is placed.")
-        if flagged:
-            st.info(f"Flagged for another look: {numbered('question', flagged)}.")
-        if not unanswered and not unfinished and not flagged:
-            st.write("Every question is answered.")
-        st.write("After submitting you cannot change any answer.")
-        yes, no = st.columns(2)
-        if yes.button("Yes, submit my answers", type="primary", key=f"confirm_submit_{aid}"):
-            res = runtime.run(attempts.submit, actor, aid)
-            st.session_state.pop(confirm_key, None)
-            if res is not None:
-                _go_results(aid)
-        if no.button("Not yet, go back", key=f"cancel_submit_{aid}"):
-            st.session_state.pop(confirm_key, None)
-            st.rerun()
+    if unanswered:
+        st.warning(f"Not answered yet: {numbered('question', unanswered)}. "
+                   + ("It scores" if len(unanswered) == 1 else "They score") + " zero.")
+    if unfinished:
+        st.warning(f"Order not finished: {numbered('question', unfinished)}. An order scores only once "
+                   "every step is placed.")
+    if flagged:
+        st.info(f"Flagged for another look: {numbered('question', flagged)}.")
+    if not unanswered and not unfinished and not flagged:
+        st.write("Every question is answered.")
+    st.write("After submitting you cannot change any answer.")
+    yes, no = st.columns(2)
+    if yes.button("Yes, submit my answers", type="primary", key=f"confirm_submit_{aid}"):
+        st.session_state.pop(confirm_key, None)
+        res = runtime.run(attempts.submit, actor, aid)
+        if res is not None:
+            st.session_state.pop(SITTING_KEY, None)
+            go_results(aid)
+    if no.button("Not yet, go back", key=f"cancel_submit_{aid}"):
+        st.session_state.pop(confirm_key, None)
+        st.rerun()

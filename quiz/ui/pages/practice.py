@@ -10,7 +10,14 @@ import streamlit as st
 from quiz.services import attempts, progress
 from quiz.services.attempts import AttemptView
 from quiz.ui import runtime
-from quiz.ui.question_widgets import answer_input, plural, read_answer, show_feedback, show_question
+from quiz.ui.question_widgets import (
+    answer_input,
+    plural,
+    read_answer,
+    show_feedback,
+    show_question,
+    show_result_items,
+)
 
 MISSING_ANSWER = {
     "numeric": "Please enter a number first.",
@@ -19,6 +26,7 @@ MISSING_ANSWER = {
 }
 REQUESTED_KEY = "_practice_requested_{}"
 PRESET_KEY = "practice_topics"  # set by the home page ("practise your weakest topics")
+LAST_KEY = "_last_{}_attempt"  # the practice/review session just finished: its answers are offered for review
 
 
 def topic_names() -> dict[str, str]:
@@ -67,6 +75,7 @@ def _start_form(actor) -> None:  # noqa: ANN001
     done = st.session_state.pop("_practice_done", None)
     if done:
         st.success(done, icon=":material/task_alt:")
+    review_answers(actor, st.session_state.get(LAST_KEY.format("practice")))
     available = runtime.run(progress.available_topics) or []
     if not available:
         st.info("There are no questions to practise yet. Please come back once your trainer has loaded them.")
@@ -87,10 +96,11 @@ def _start_form(actor) -> None:  # noqa: ANN001
     else:
         if st.session_state.get("practice_count", 0) > most:  # fewer topics chosen: back to the default
             del st.session_state["practice_count"]
-        count = st.slider("How many questions", 1, most, min(10, most), key="practice_count",
-                          help=f"Up to {plural(most, 'question')}: "
-                               + ("what the chosen topics have." if most == live else
-                                  f"a practice holds at most {attempts.MAX_PRACTICE_ITEMS}."))
+        count = st.number_input(f"How many questions (1 to {most})", min_value=1, max_value=most,
+                                value=min(10, most), step=1, key="practice_count",
+                                help=f"Up to {plural(most, 'question')}: "
+                                     + ("what the chosen topics have." if most == live else
+                                        f"a practice holds at most {attempts.MAX_PRACTICE_ITEMS}."))
     if st.button("Start practising", type="primary", key="start_practice"):
         aid = runtime.run(attempts.start_practice, actor, topics, count,
                           topic_names={t: progress.topic_label(t, names) for t in topics})
@@ -123,7 +133,7 @@ def render_immediate(actor, view: AttemptView, *, finish_label: str) -> None:  #
         show_question(item, pos + 1, total)
         key = f"imm_{view.id}_{pos}"
         if item.feedback is not None:
-            answer_input(item, key + "_done", disabled=True)
+            answer_input(item, key + "_done", disabled=True, right=item.feedback.right_values)
             show_feedback(item.feedback, item.type)
         else:
             if item.type == "ordering":  # each step's choices depend on the steps placed: no form
@@ -154,7 +164,8 @@ def render_immediate(actor, view: AttemptView, *, finish_label: str) -> None:  #
         if st.button(finish_label, type="primary", key=f"finish_{view.id}"):
             _finish(actor, view)
     elif st.button("Stop here and see my score", key=f"stop_{view.id}",
-                   help="Ends this session now and shows your score; questions not answered count as zero."):
+                   help="Ends this session now and scores the questions you answered; the others are not "
+                        "reached and count nowhere."):
         _finish(actor, view)
 
 
@@ -164,11 +175,28 @@ def _finish(actor, view: AttemptView) -> None:  # noqa: ANN001
         return
     label = "practice" if view.mode == "practice" else "review session"
     answered, total = view.answered_count, len(view.items)
-    how = (f"You finished this {label}" if answered == total else
-           f"You stopped this {label} after {answered} of {plural(total, 'question')}")
-    st.session_state["_practice_done" if view.mode == "practice" else "_review_done"] = (
-        f"{how}: {round(res.score, 2):g} of {plural(round(res.max_score, 2), 'point')} "
-        f"({(res.percent or 0):.0%}). Questions you got wrong are in your spaced-review schedule."
-    )
-    st.session_state["results_attempt"] = view.id
+    if answered == 0:
+        msg = f"You stopped this {label} before answering a question: nothing was scored or counted."
+    elif answered == total:
+        msg = (f"You finished this {label}: {round(res.score, 2):g} of {plural(round(res.max_score, 2), 'point')} "
+               f"({(res.percent or 0):.0%}).")
+    else:
+        msg = (f"You stopped this {label} after {answered} of {plural(total, 'question')}: "
+               f"{round(res.score, 2):g} of {plural(round(res.max_score, 2), 'point')} ({(res.percent or 0):.0%}) "
+               f"on the questions you answered. The other {total - answered} were not reached and count nowhere.")
+    if answered and res.score < res.max_score:
+        msg += " Questions you got wrong are in your spaced-review schedule."
+    st.session_state["_practice_done" if view.mode == "practice" else "_review_done"] = msg
+    st.session_state[LAST_KEY.format(view.mode)] = view.id
     st.rerun()
+
+
+def review_answers(actor, attempt_id: int | None) -> None:  # noqa: ANN001
+    """After a practice or review session: the answers given, each with the right answer and why."""
+    if not attempt_id:
+        return
+    res = runtime.run(attempts.results, actor, attempt_id)
+    if res is None or not res.answered:
+        return
+    with st.expander(f"Review your answers ({plural(res.answered, 'question')})", expanded=False):
+        show_result_items(res, answered_only=True)

@@ -7,8 +7,12 @@ import pandas as pd
 import streamlit as st
 
 from quiz.services import attempts, certificates, progress
-from quiz.ui import runtime
-from quiz.ui.question_widgets import show_result_items
+from quiz.ui import localtime, runtime
+from quiz.ui.browser import page_opened
+from quiz.ui.question_widgets import plural, show_result_items
+
+RESULTS_FLASH = "_results_flash"  # a message for the top of the page (e.g. "Time ran out: ...")
+WANTED = "results_attempt"  # the attempt another page asks Results to open (once)
 
 MODE_LABELS = {"exam": "Exam", "practice": "Practice", "review": "Review"}
 
@@ -24,18 +28,60 @@ def render() -> None:
         return
     ids = [a.id for a in finished]
     by_id = {a.id: a for a in finished}
-    wanted = st.session_state.get("results_attempt")
-    index = ids.index(wanted) if wanted in ids else 0
+    # Open on the attempt another page asked for, else on the newest; the choice then stays while on the page.
+    wanted = st.session_state.pop(WANTED, None)
+    if wanted in ids:
+        st.session_state["results_select"] = wanted
+    elif st.session_state.get("results_select") not in ids:
+        st.session_state["results_select"] = ids[0]
     chosen = st.selectbox(
-        "Attempt", ids, index=index, key="results_select",
+        "Attempt", ids, key="results_select",
         format_func=lambda i: f"{by_id[i].title} · {MODE_LABELS.get(by_id[i].mode, by_id[i].mode)} · "
-                              f"{(by_id[i].submitted_at or by_id[i].started_at):%d %b %Y %H:%M}",
+                              f"{localtime.when(by_id[i].submitted_at or by_id[i].started_at)}",
     )
-    st.session_state["results_attempt"] = chosen
+    page_opened(f"results-{chosen}")
+    flash = st.session_state.pop(RESULTS_FLASH, None)
+    if flash:
+        st.warning(flash, icon=":material/timer_off:")
     res = runtime.run(attempts.results, actor, chosen)
     if res is None:
         return
     show_results(res)
+    next_steps(actor, res, by_id[chosen].exam_id)
+
+
+def next_steps(actor, res: attempts.ResultsView, exam_id: int | None) -> None:  # noqa: ANN001
+    """After a result: for an exam, the attempts left and when the next opens; for anything, practising the
+    weakest topics of this result (starts a practice on them)."""
+    st.subheader("What next")
+    if exam_id is not None:
+        statuses = runtime.run(attempts.exam_statuses, actor) or []
+        s = next((x for x in statuses if x.exam_id == exam_id), None)
+        if s is not None and not s.passed:
+            line = f"**{plural(s.attempts_left, 'attempt')} left** of {s.attempts_allowed} for {s.name}."
+            if s.can_start:
+                line += " You can start the next one now, on **Certification exams**."
+            elif s.next_start_at is not None and s.attempts_left:
+                line += f" The next one opens {localtime.when(s.next_start_at)}."
+            elif s.reason:
+                line += f" {s.reason}"
+            st.markdown(line)
+    names = runtime.run(progress.topic_names) or {}
+    weak = [t for t in sorted(res.topics, key=lambda t: (t.percent, t.topic)) if t.percent < 1.0][:3]
+    if not weak:
+        st.write("Every topic here was answered in full. A practice on other topics keeps you sharp.")
+        return
+    st.write("Your weakest topics here: " + ", ".join(
+        f"{progress.topic_label(t.topic, names)} ({t.percent:.0%})" for t in weak) + ".")
+    if st.button("Practise your weakest topics", type="primary", key=f"practise_weak_{res.attempt_id}",
+                 icon=":material/school:"):
+        topics = [t.topic for t in weak]
+        aid = runtime.run(attempts.start_practice, actor, topics, 10,
+                          topic_names={t: progress.topic_label(t, names) for t in topics})
+        if aid:
+            from quiz.ui.app import switch_to
+
+            switch_to("practice")
 
 
 def show_results(res: attempts.ResultsView) -> None:
@@ -62,7 +108,13 @@ def show_results(res: attempts.ResultsView) -> None:
             "Topic": progress.topic_label(t.topic, names), "Questions": t.items, "Right": t.correct,
             "Score": f"{t.score:g} / {t.max_score:g}", "Percent": f"{t.percent:.0%}",
         } for t in res.topics]), hide_index=True, width="stretch")
-    if res.items:
+    if res.items and res.mode != "exam":
+        st.write(f"**Your answers** ({plural(res.answered, 'question')} answered)")
+        if res.not_reached:
+            st.caption(f"Not reached: {plural(res.not_reached, 'question')}. The session ended before them, so "
+                       "they count nowhere, not in this score nor in your progress.")
+        show_result_items(res, answered_only=True)
+    elif res.items:
         st.write("**Each question**")
         show_result_items(res)
     elif res.detail_closed:

@@ -5,8 +5,8 @@ from __future__ import annotations
 import streamlit as st
 
 from quiz.services import attempts, review
-from quiz.ui import runtime
-from quiz.ui.pages.practice import closed_or_running
+from quiz.ui import localtime, runtime
+from quiz.ui.pages.practice import LAST_KEY, closed_or_running, review_answers
 from quiz.ui.question_widgets import plural
 
 
@@ -18,6 +18,7 @@ def render() -> None:
     done = st.session_state.pop("_review_done", None)
     if done:
         st.success(done, icon=":material/task_alt:")
+    review_answers(actor, st.session_state.get(LAST_KEY.format("review")))
     status = runtime.run(review.status, actor)
     if status is None:
         return
@@ -30,7 +31,7 @@ def render() -> None:
                 and runtime.run(attempts.start_review, actor):
             st.rerun()
     elif status.scheduled:
-        when = status.next_due_at.strftime("%d %b %Y, %H:%M UTC") if status.next_due_at else "later"
+        when = localtime.when(status.next_due_at) if status.next_due_at else "later"
         st.success(f"Nothing is due right now. {plural(status.scheduled, 'question')} "
                    f"{'is' if status.scheduled == 1 else 'are'} scheduled; the next is due {when}.",
                    icon=":material/event_available:")
