@@ -77,6 +77,8 @@ def cmd_stats_items(args: argparse.Namespace) -> int:
     from quiz.services import item_analysis
 
     platform = open_db()
+    if args.pooled:
+        return _pooled(platform, args.json)
     try:
         with platform.transaction() as s:
             stats = item_analysis.exam_item_statistics_by_name(s, None, args.exam)
@@ -85,6 +87,25 @@ def cmd_stats_items(args: argparse.Namespace) -> int:
         return 1
     d = stats.to_dict()
     print(json.dumps(d, indent=2, ensure_ascii=False) if args.json else _table(d))
+    return 0
+
+
+def _pooled(platform, as_json: bool) -> int:  # noqa: ANN001
+    from quiz.services import pooled_statistics
+
+    with platform.sessions() as s:
+        rows = [r.as_dict() for r in pooled_statistics.pooled_items(s, None)]
+    if as_json:
+        print(json.dumps(rows, indent=2, ensure_ascii=False))
+        return 0
+
+    def ci(pair: list[float] | None, spec: str) -> str:
+        return f"[{pair[0]:{spec}}, {pair[1]:{spec}}]" if pair else "-"
+
+    print(f"{'question':<22} {'n':>4} {'facility':>9} {'95% CI':>15} {'discr.':>7} {'95% CI':>16}  flags")
+    for r in rows:
+        print(f"{r['question_id']:<22} {r['n']:>4} {_fmt(r['facility'], '.0%'):>9} {ci(r['facility_ci'], '.0%'):>15} "
+              f"{_fmt(r['discrimination']):>7} {ci(r['discrimination_ci'], '.2f'):>16}  {', '.join(r['flags'])}")
     return 0
 
 
@@ -106,6 +127,10 @@ def register(sub) -> None:  # noqa: ANN001
     stats_sub.required = True
     items = stats_sub.add_parser("items", help="facility, discrimination, efficiency, alpha, SEM and flags, over "
                                                "each trainee's first finished attempt")
-    items.add_argument("--exam", required=True, metavar="NAME", help="the exam's name")
+    which = items.add_mutually_exclusive_group(required=True)
+    which.add_argument("--exam", metavar="NAME", help="the exam's name")
+    which.add_argument("--pooled", action="store_true",
+                       help="every item pooled over all exams' first attempts, with n and 95%% intervals; flags only "
+                            "where the interval supports them; practice reported separately")
     items.add_argument("--json", action="store_true", help="print JSON")
     items.set_defaults(func=cmd_stats_items)
