@@ -28,12 +28,13 @@ from quiz.adapters import aiken, gift
 from quiz.adapters.gift import ImportDefaults, ImportProblem, ImportResult
 from quiz.adapters.orm import QuestionRow, QuestionVersion, utcnow
 from quiz.domain.bank import STATUSES, ItemError, Question, SourceRef, question_from_authoring, question_to_authoring
+from quiz.domain.lint import lint_question
 from quiz.services import audit
 from quiz.services import catalogue as catalogue_service
 from quiz.services.bank_sync import add_version
 from quiz.services.errors import Conflict, InvalidInput, NotFound
 from quiz.services.permissions import Actor, require_staff
-from quiz.services.questions import to_question
+from quiz.services.questions import current_questions, to_question
 
 # -- results ----------------------------------------------------------------------------------------------------
 
@@ -202,6 +203,15 @@ def get_question(session: Session, actor: Actor | None, question_id: str) -> Que
 
 
 # -- status -----------------------------------------------------------------------------------------------------
+
+def lint_warnings(session: Session, actor: Actor | None, question_id: str) -> list[str]:
+    """The item-writing linter's warnings for an item's current version (:func:`quiz.domain.lint.lint_question`),
+    its stem compared with every other live or draft item."""
+    _staff(actor)
+    row, version = _current(session, question_id)
+    others = [c.question for c in current_questions(session, statuses=("live", "draft"))]
+    return lint_question(to_question(version, row.status), others)
+
 
 def approve(session: Session, actor: Actor | None, question_id: str) -> QuestionSummary:
     """A draft goes live (and stays live whatever the files say)."""

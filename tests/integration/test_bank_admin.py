@@ -118,7 +118,26 @@ def test_edit_refuses_bad_items(platform, trainer, bank):  # noqa: ANN001
             bank_admin.edit(s, trainer, "aftercare-001", {**authoring, "status": "draft"})
         with pytest.raises(InvalidInput, match="unknown source"):
             bank_admin.edit(s, trainer, "aftercare-001", {**authoring, "source": {"id": "wiki", "section": "x"}})
+        with pytest.raises(InvalidInput, match="objective 'spacing.gaps' belongs to topic 'spacing'"):
+            bank_admin.edit(s, trainer, "aftercare-001", {**authoring, "objective": "spacing.gaps"})
         assert s.get(QuestionRow, "aftercare-001").current_version == 1
+
+
+def test_the_editor_shows_the_linters_warnings_for_one_item(platform, trainer, trainee, bank):  # noqa: ANN001
+    with platform.transaction() as s:
+        authoring = bank_admin.get_question(s, trainer, "aftercare-001").authoring
+        bank_admin.edit(s, trainer, "aftercare-001", {**authoring, "stem": "Ola asks about sunbeds next week."})
+    with platform.transaction() as s:
+        assert bank_admin.lint_warnings(s, trainer, "aftercare-001") == []
+        authoring["options"][3]["text"] = "None of the above"
+        authoring["stem"] = bank_admin.get_question(s, trainer, "aftercare-002").question.stem + "!"
+        bank_admin.edit(s, trainer, "aftercare-001", authoring)
+    with platform.transaction() as s:
+        warnings = bank_admin.lint_warnings(s, trainer, "aftercare-001")
+        assert any(w.startswith("option D is a catch-all") for w in warnings)
+        assert any(w.startswith("near-duplicate stem: aftercare-002") for w in warnings)
+        with pytest.raises(PermissionDenied):
+            bank_admin.lint_warnings(s, trainee, "aftercare-001")
 
 
 GOOD_GIFT = """\

@@ -89,6 +89,8 @@ def _browse(actor) -> None:  # noqa: ANN001
     for i, o in enumerate(q.options):
         right = i in q.correct_indexes
         st.markdown(f"{chr(65 + i)}\\. {plain(o.text)}" + (" — **right answer**" if right else ""))
+    for w in runtime.run(bank_admin.lint_warnings, actor, qid) or []:
+        st.warning(f"Item writing: {plain(w)}")
     if qid in stats and not judged(stats[qid]):
         st.caption(plain(flags_text(stats[qid]).capitalize() + "."))
     elif qid in stats:
