@@ -38,7 +38,10 @@ def cmd_demo(args: argparse.Namespace) -> int:
           f"cohorts, {report.attempts} attempts, {report.responses} answers, {report.certificates} certificates")
     for name, size in report.per_cohort.items():
         print(f"  {name}: {size} trainees")
-    print("\nLog in at http://localhost:8501 with (every demo account has the same password):")
+    from quiz.cli.server import serve_port
+
+    print(f"\nRun `python -m quiz serve{f' --port {args.port}' if args.port else ''}`, then log in at "
+          f"http://localhost:{serve_port(args.port)} with (every demo account has the same password):")
     print(f"  trainer:  {report.trainer_email}")
     print(f"  trainee:  {report.trainee_emails[0]}   (also {report.trainee_emails[1]}, ...)")
     print(f"  password: {report.password}")
@@ -52,4 +55,6 @@ def register(sub) -> None:  # noqa: ANN001
     p.add_argument("--days", type=int, default=150, help="how far back the first cohort started (default 150)")
     p.add_argument("--force", action="store_true",
                    help="load even if the database has attempts; replaces a previous demo (only its own accounts)")
+    p.add_argument("--port", type=int, help="the port you will serve on, for the address printed (default QUIZ_PORT, "
+                                           "else 8501)")
     p.set_defaults(func=cmd_demo)

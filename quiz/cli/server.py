@@ -20,7 +20,6 @@ def cmd_init(args: argparse.Namespace) -> int:
 
 def cmd_serve(args: argparse.Namespace) -> int:
     """Prepare the database and bank, print the first-run set-up code if needed, then run Streamlit."""
-    import subprocess
 
     from quiz.bootstrap import open_platform, sync_from_files
     from quiz.core.config import PROJECT_ROOT
@@ -40,16 +39,53 @@ def cmd_serve(args: argparse.Namespace) -> int:
         env["QUIZ_SETUP_CODE"] = code
         print_setup_code(code)
     platform.engine.dispose()
-    port = str(args.port or os.environ.get("QUIZ_PORT") or 8501)
+    port = serve_port(args.port)
     print(f"[quiz] serving on http://localhost:{port}", flush=True)
     cmd = [sys.executable, "-m", "streamlit", "run", str(PROJECT_ROOT / "app.py"), "--server.port", port,
            "--server.headless", "true", "--browser.gatherUsageStats", "false"]
     if args.address:
         cmd += ["--server.address", args.address]
+    return run_child(cmd, env)
+
+
+def serve_port(port: int | None = None) -> str:
+    """The port `serve` listens on: --port, else QUIZ_PORT, else 8501."""
+    return str(port or os.environ.get("QUIZ_PORT") or 8501)
+
+
+def run_child(cmd: list[str], env: dict[str, str], *, grace: float = 20.0) -> int:
+    """Run the server as a child and stay its parent: Ctrl-C, SIGTERM or SIGHUP sent to us is passed on to it
+    (once), and we wait for it to finish (killing it after ``grace`` seconds), so stopping `serve` never leaves
+    a Streamlit process running. The child has its own process group, so a terminal's Ctrl-C reaches it only
+    through us. Returns 0 when it stopped because we were asked to stop."""
+    import signal
+    import subprocess
+
+    child = subprocess.Popen(cmd, env=env, process_group=0)
+    stopping: list[int] = []
+
+    def forward(signum: int, _frame: object) -> None:
+        if not stopping and child.poll() is None:
+            child.send_signal(signal.SIGTERM if signum == signal.SIGHUP else signum)
+        stopping.append(signum)
+
+    watched = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)
+    previous = {sig: signal.signal(sig, forward) for sig in watched}
     try:
-        return subprocess.call(cmd, env=env)
-    except KeyboardInterrupt:
-        return 0
+        while True:
+            try:
+                code = child.wait(timeout=grace if stopping else None)
+                break
+            except subprocess.TimeoutExpired:
+                print("[quiz] the server did not stop in time; killing it", file=sys.stderr, flush=True)
+                child.kill()
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+        if child.poll() is None:
+            child.kill()
+            child.wait()
+    return 0 if stopping else code
 
 
 def print_setup_code(code: str) -> None:
