@@ -9,6 +9,7 @@ import streamlit as st
 from quiz.services import accounts
 from quiz.ui import runtime
 from quiz.ui.pages import HOME_PAGE, PAGES, PageSpec, pages_for
+from quiz.ui.text import plain
 
 
 def _page(spec: PageSpec, default: bool = False, alias: bool = False) -> st.Page:

@@ -16,6 +16,7 @@ import streamlit as st
 from quiz.services import catalogue
 from quiz.services.attempts import FeedbackView, ItemView, ResultsView
 from quiz.ui import runtime
+from quiz.ui.text import plain
 
 TYPE_HINTS = {
     "single": "Choose one answer.",
@@ -57,8 +58,8 @@ def show_question(item: ItemView, number: int, total: int) -> None:
     st.caption(f"Question {number} of {total} · {TYPE_HINTS.get(item.type, '')}"
                + (f" · {item.points:g} points" if item.points != 1 else ""))
     if item.case_scenario:
-        st.info(f"**{item.case_title}**\n\n{item.case_scenario}", icon=":material/person:")
-    st.markdown(item.stem)  # body text: not a heading (no anchor link, no place in the page outline)
+        st.info(f"**{plain(item.case_title)}**\n\n{plain(item.case_scenario)}", icon=":material/person:")
+    st.markdown(plain(item.stem))  # body text: not a heading (no anchor link, no place in the page outline)
     rule = scoring_rule(item.type, getattr(item, "scoring", "all_or_nothing"))
     if rule:
         st.caption(f"Scoring: {rule}")
@@ -66,7 +67,7 @@ def show_question(item: ItemView, number: int, total: int) -> None:
 
 def _right_label(label: str) -> str:
     """An option's label in the list after answering, when it is a right one: marked in words and colour."""
-    return f":green[**✓ {label} (right answer)**]"
+    return f":green[**✓ {plain(label)} (right answer)**]"
 
 
 def answer_input(item: ItemView, key: str, *, on_change: Callable[[], None] | None = None,
@@ -74,7 +75,8 @@ def answer_input(item: ItemView, key: str, *, on_change: Callable[[], None] | No
     """The input for ``item``; its value lives in st.session_state under ``key`` (see :func:`read_answer`).
     The saved answer is the starting value, so a reload shows it again. ``right``: the right options, marked
     in the list (practice and review, once answered)."""
-    labels = {o.value: (_right_label(o.label) if o.value in right else o.label) for o in item.options}
+    # radio and checkbox labels are markdown: option text is escaped (labels[v] is safe below)
+    labels = {o.value: (_right_label(o.label) if o.value in right else plain(o.label)) for o in item.options}
     values = [o.value for o in item.options]
     answer = item.answer
     kw: dict[str, Any] = {"disabled": disabled}
@@ -164,7 +166,7 @@ def _ordering_input(item: ItemView, key: str, *, on_change: Callable[[], None] |
         if _step_key(key, k) not in state:
             state[_step_key(key, k)] = saved[k] if k < len(saved) else None
     st.write("**The steps**")
-    st.markdown("\n".join(f"- {labels[v]}" for v in values))
+    st.markdown("\n".join(f"- {plain(labels[v])}" for v in values))
     order = placed_steps(item, key)
     state[f"{key}_placed"] = order
     st.write(f"**Your order** ({len(order)} of {plural(len(values), 'step')} placed)")
@@ -201,8 +203,8 @@ def show_feedback(fb: FeedbackView, item_type: str | None = None) -> None:
     if item_type == "multiple" and fb.feedback:
         st.markdown("**Option by option**")
     for line in fb.feedback:
-        st.markdown(f"- {line}")
-    st.markdown(f"**Why:** {fb.explanation}")
+        st.markdown(f"- {plain(line)}")
+    st.markdown(f"**Why:** {plain(fb.explanation)}")
     _source_note(fb.source)
 
 
@@ -225,13 +227,13 @@ def _source_note(source: tuple[str, str] | None) -> None:
     title, summary = _sources().get(source[0], (None, ""))
     if title is None:
         return
-    st.caption(f"Source: {title} (section: {source[1]})", help=summary or None)
+    st.caption(f"Source: {plain(title)} (section: {plain(source[1])})", help=summary or None)
 
 
 def _answers(yours: str, right: str | None) -> None:
-    st.markdown(f"**Your answer:** {yours}")
+    st.markdown(f"**Your answer:** {plain(yours)}")
     if right is not None:
-        st.markdown(f"**Right answer:** {right}")
+        st.markdown(f"**Right answer:** {plain(right)}")
 
 
 def result_mark(it) -> str:  # noqa: ANN001
@@ -249,22 +251,22 @@ def show_result_items(res: ResultsView, *, answered_only: bool = False) -> None:
     for it in res.items:
         if answered_only and it.status != "answered":
             continue
-        with st.expander(f"Question {it.position + 1}: {it.stem[:90]}{'…' if len(it.stem) > 90 else ''} "
+        with st.expander(f"Question {it.position + 1:d}: {plain(it.stem[:90])}{'…' if len(it.stem) > 90 else ''} "
                          f"({result_mark(it)})"):
             if it.case_scenario:
-                st.info(it.case_scenario)
-            st.markdown(it.stem)
+                st.info(plain(it.case_scenario))
+            st.markdown(plain(it.stem))
             rule = scoring_rule(it.type, it.scoring)
             if rule:
                 st.caption(f"Scoring: {rule}")
             if it.options and it.type != "numeric":
-                st.markdown("\n".join(f"- {label}" for label in it.options))  # as shown: same order, letters
+                st.markdown("\n".join(f"- {plain(label)}" for label in it.options))  # as shown: same order, letters
             if it.status == "not_reached":
                 st.caption("Not reached: this session ended before this question; it counts nowhere.")
                 continue
             _answers("(not answered)" if it.status == "not_answered" else it.your_answer, it.right_answer)
             for line in it.feedback or []:
-                st.markdown(f"- {line}")
+                st.markdown(f"- {plain(line)}")
             if it.explanation is not None:
-                st.markdown(f"**Why:** {it.explanation}")
+                st.markdown(f"**Why:** {plain(it.explanation)}")
                 _source_note(it.source)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+import string
 from pathlib import Path
 
 import pytest
@@ -16,6 +18,7 @@ from quiz.services.permissions import Actor
 from tests.factories import write_bank_dir
 
 APP = str(PROJECT_ROOT / "quiz" / "ui_main.py")  # the script st.App in app.py runs
+_ESCAPE = re.compile(r"\\([" + re.escape(string.punctuation) + "])")
 
 
 def prepare_app(platform: Platform, bank: Bank, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -41,10 +44,15 @@ def open_page(actor: Actor | None, page: str | None = None) -> AppTest:
     return at.run()
 
 
+def shown(value: object) -> str:
+    """Markdown source as a reader sees it: the backslash escapes of quiz/ui/text.plain removed."""
+    return _ESCAPE.sub(r"\1", str(value))
+
+
 def texts(at: AppTest) -> str:
     parts = [e.value for e in (*at.markdown, *at.success, *at.info, *at.warning, *at.error, *at.caption)]
     parts += [e.value for e in at.title] + [e.value for e in at.subheader]
-    return "\n".join(str(p) for p in parts)
+    return "\n".join(shown(p) for p in parts)
 
 
 def no_trace(at: AppTest) -> None:

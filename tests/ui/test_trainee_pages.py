@@ -537,6 +537,6 @@ def test_multiple_response_feedback_is_rounded_sorted_and_covers_every_option_th
     assert any("Keep well hydrated (you ticked it): ✓ right. Belongs." in n for n in notes)
     assert any("Use a rich night cream (you did not tick it): ✓ right. Does not belong." in n for n in notes)
     assert "Scoring: Partial credit" in body  # the question states its rule
-    yours = next(m.value for m in at.markdown if m.value.startswith("**Your answer:**"))
+    yours = next(v for v in shown if v.startswith("**Your answer:**"))
     assert [p.split(". ")[0] for p in yours.removeprefix("**Your answer:** ").split("; ")] == \
         sorted(letter[i] for i in (0, 2, 3))

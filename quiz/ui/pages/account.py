@@ -4,12 +4,13 @@ import streamlit as st
 
 from quiz.services import accounts
 from quiz.ui import runtime
+from quiz.ui.text import plain
 
 
 def render() -> None:
     actor = runtime.require_actor()
     st.title("My account")
-    st.write(f"**{actor.name}** · {actor.email} · {actor.role}")
+    st.write(f"**{plain(actor.name)}** · {plain(actor.email)} · {actor.role}")
     with st.form("change_password", clear_on_submit=True):
         current = st.text_input("Current password", type="password")
         new = st.text_input("New password (8 characters or more)", type="password")

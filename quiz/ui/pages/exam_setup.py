@@ -13,6 +13,7 @@ from quiz.services import cohorts, exams, progress
 from quiz.services.questions import current_questions
 from quiz.ui import runtime
 from quiz.ui.pages.cohorts import pick_cohort, require_trainer, when
+from quiz.ui.text import plain
 
 REVIEW_LABELS = {
     "show_score": "Show the score",
@@ -48,7 +49,7 @@ def _start_afresh() -> None:
 
 def _moment(label: str, current: datetime | None, key: str) -> datetime | None:
     """An optional UTC date and time; the date and time boxes show only once the box is ticked."""
-    on = st.checkbox(f"Set {label}", value=current is not None, key=f"{key}_on")
+    on = st.checkbox(f"Set {plain(label)}", value=current is not None, key=f"{key}_on")
     if not on:
         return None
     c1, c2 = st.columns(2)
@@ -152,7 +153,7 @@ def render() -> None:
     if items:
         _table(items)
     else:
-        st.caption(f"{cohort.name} has no exam yet.")
+        st.caption(f"{plain(cohort.name)} has no exam yet.")
 
     # a remembered choice rather than st.tabs, which jump back to the first tab after every action
     section = st.radio("Section", list(SECTIONS), format_func=SECTIONS.get, horizontal=True, key="exam_section",

@@ -10,6 +10,7 @@ from quiz.domain.statistics import ItemStatistics
 from quiz.services import item_analysis, progress
 from quiz.ui import runtime
 from quiz.ui.pages.cohorts import require_trainer
+from quiz.ui.text import plain
 
 FEW_ANSWERS = 10  # below this many trainees an item's figures are only a rough hint
 
@@ -105,14 +106,14 @@ def render() -> None:
     s = next(i for i in t.items if i.item_id == qid)
     info = stats.questions.get(qid)
     if info:
-        st.markdown(f"**{qid}** · {progress.topic_label(info.topic, names)} · {info.type} · {info.status} · "
-                    f"version(s) {info.versions}")
-        st.markdown(info.stem)
+        st.markdown(f"**{plain(qid)}** · {plain(progress.topic_label(info.topic, names))} · {plain(info.type)} · "
+                    f"{plain(info.status)} · version(s) {plain(info.versions)}")
+        st.markdown(plain(info.stem))
     if not judged(s):
         st.info(f"Answered by {s.attempts} trainee(s) only: too few answers to judge this item.")
     else:
         for f in s.flags:
-            st.warning(f.reason)
+            st.warning(plain(f.reason))
     if s.options:
         st.dataframe([{"Option": o.label, "Text": o.text, "Right": "yes" if o.correct else "", "Chosen by": o.count,
                        "Share": f"{o.share:.0%}"} for o in s.options]

@@ -11,6 +11,7 @@ from quiz.services.errors import ServiceError
 from quiz.services.permissions import Actor
 from quiz.ui import runtime
 from quiz.ui.pages import HOME_PAGE, pages_for
+from quiz.ui.text import plain
 
 # Why the login form is shown again (query parameters set by the /auth routes).
 NOTES = {
@@ -60,7 +61,7 @@ def render() -> None:
                                    threshold=platform.settings.lockout_threshold,
                                    lock_minutes=platform.settings.lockout_minutes)
         except ServiceError as err:
-            st.error(str(err))
+            st.error(plain(err))
             return
         with runtime.db() as session:
             resume = session.get(accounts.User, actor.id).resume_page

@@ -18,6 +18,7 @@ from quiz.ui.question_widgets import (
     show_question,
     show_result_items,
 )
+from quiz.ui.text import plain
 
 MISSING_ANSWER = {
     "numeric": "Please enter a number first.",
@@ -113,7 +114,7 @@ def render_immediate(actor, view: AttemptView, *, finish_label: str) -> None:  #
     """One question at a time with immediate feedback (practice and spaced review)."""
     total = len(view.items)
     answered = view.answered_count
-    st.caption(view.title)
+    st.caption(plain(view.title))
     requested = st.session_state.get(REQUESTED_KEY.format(view.id))
     if requested and total < requested:
         st.info(f"You asked for {plural(requested, 'question')}; this practice has {total}. Case studies come "

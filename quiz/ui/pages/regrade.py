@@ -8,6 +8,7 @@ from quiz.domain.regrading import MODES
 from quiz.services import exams, regrade
 from quiz.ui import runtime
 from quiz.ui.pages.cohorts import require_trainer
+from quiz.ui.text import plain
 
 PAGE = "regrade"
 
@@ -30,7 +31,7 @@ def _show_plan(plan: regrade.RegradePlan, applied: bool) -> None:
     if plan.changes:
         st.dataframe(_plan_table(plan), hide_index=True, width="stretch")
     for note in plan.skipped:
-        st.caption(f"Skipped: {note}")
+        st.caption(f"Skipped: {plain(note)}")
     if plan.certificates_to_review:
         st.warning(f"{len(plan.certificates_to_review)} certificate(s) belong to attempts that would no longer pass. "
                    "A regrade never revokes a certificate: review each on the Certificates page.")

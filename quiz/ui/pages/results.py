@@ -10,6 +10,7 @@ from quiz.services import attempts, certificates, progress
 from quiz.ui import localtime, runtime
 from quiz.ui.browser import page_opened
 from quiz.ui.question_widgets import plural, show_result_items
+from quiz.ui.text import plain
 
 RESULTS_FLASH = "_results_flash"  # a message for the top of the page (e.g. "Time ran out: ...")
 WANTED = "results_attempt"  # the attempt another page asks Results to open (once)
@@ -58,13 +59,13 @@ def next_steps(actor, res: attempts.ResultsView, exam_id: int | None) -> None:  
         statuses = runtime.run(attempts.exam_statuses, actor) or []
         s = next((x for x in statuses if x.exam_id == exam_id), None)
         if s is not None and not s.passed:
-            line = f"**{plural(s.attempts_left, 'attempt')} left** of {s.attempts_allowed} for {s.name}."
+            line = f"**{plural(s.attempts_left, 'attempt')} left** of {s.attempts_allowed:d} for {plain(s.name)}."
             if s.can_start:
                 line += " You can start the next one now, on **Certification exams**."
             elif s.next_start_at is not None and s.attempts_left:
                 line += f" The next one opens {localtime.when(s.next_start_at)}."
             elif s.reason:
-                line += f" {s.reason}"
+                line += f" {plain(s.reason)}"
             st.markdown(line)
     names = runtime.run(progress.topic_names) or {}
     weak = [t for t in sorted(res.topics, key=lambda t: (t.percent, t.topic)) if t.percent < 1.0][:3]
@@ -72,7 +73,7 @@ def next_steps(actor, res: attempts.ResultsView, exam_id: int | None) -> None:  
         st.write("Every topic here was answered in full. A practice on other topics keeps you sharp.")
         return
     st.write("Your weakest topics here: " + ", ".join(
-        f"{progress.topic_label(t.topic, names)} ({t.percent:.0%})" for t in weak) + ".")
+        f"{plain(progress.topic_label(t.topic, names))} ({t.percent:.0%})" for t in weak) + ".")
     if st.button("Practise your weakest topics", type="primary", key=f"practise_weak_{res.attempt_id}",
                  icon=":material/school:"):
         topics = [t.topic for t in weak]
@@ -86,7 +87,7 @@ def next_steps(actor, res: attempts.ResultsView, exam_id: int | None) -> None:  
 
 def show_results(res: attempts.ResultsView) -> None:
     names = runtime.run(progress.topic_names) or {}
-    st.subheader(res.title)
+    st.subheader(plain(res.title))
     if res.state == "expired":
         st.caption("Time ran out: this attempt was submitted with the answers saved before the deadline.")
     if res.mode == "exam":

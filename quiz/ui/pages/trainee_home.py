@@ -7,6 +7,7 @@ import streamlit as st
 from quiz.services import attempts, certificates, progress
 from quiz.ui import runtime
 from quiz.ui.question_widgets import plural
+from quiz.ui.text import plain
 
 JUST_REGISTERED = "_just_registered"  # set by the register page
 
@@ -19,7 +20,7 @@ def _go(key: str) -> None:
 
 def render() -> None:
     actor = runtime.require_actor()
-    st.title(f"Welcome, {actor.name.split(' ')[0] if actor.name else 'back'}")
+    st.title(f"Welcome, {plain(actor.name.split(' ')[0]) if actor.name else 'back'}")
     home = runtime.run(progress.home, actor)
     if home is None:
         return
@@ -39,7 +40,7 @@ def render() -> None:
             left = ""
             if a.deadline_at is not None:
                 left = f" It ends at {a.deadline_at:%H:%M UTC} ({a.deadline_at:%d %b})."
-            st.write(f"**{a.title}** is waiting for you; every answer you gave is saved.{left}")
+            st.write(f"**{plain(a.title)}** is waiting for you; every answer you gave is saved.{left}")
             st.caption(attempts.EXAM_LOCK_MESSAGE)
             if st.button("Resume the exam", type="primary", key="home_resume_exam"):
                 _go("exams")
@@ -48,7 +49,7 @@ def render() -> None:
         anything = True
         with st.container(border=True):
             st.subheader(":material/school: Practice in progress")
-            st.write(f"{home.practice_in_progress.title}")
+            st.write(plain(home.practice_in_progress.title))
             if exam_running:
                 st.caption("You can continue it once your exam is submitted.")
             elif st.button("Continue practising", key="home_continue_practice"):
@@ -69,7 +70,7 @@ def render() -> None:
         anything = True
         with st.container(border=True):
             st.subheader(":material/workspace_premium: Certification")
-            st.write("Open to you now: " + ", ".join(f"**{n}**" for n in home.exams_open))
+            st.write("Open to you now: " + ", ".join(f"**{plain(n)}**" for n in home.exams_open))
             if st.button("Go to the exams", key="home_exams"):
                 _go("exams")
 
@@ -81,7 +82,7 @@ def render() -> None:
         with st.container(border=True):
             st.subheader(":material/trending_down: Your weakest topics")
             for t in home.weakest:
-                st.write(f"- {progress.topic_label(t.topic, names)}: {t.mastery:.0%} over "
+                st.write(f"- {plain(progress.topic_label(t.topic, names))}: {t.mastery:.0%} over "
                          f"{plural(t.answered, 'answer')}")
             if exam_running:
                 st.caption("You can practise them once your exam is submitted.")
@@ -97,12 +98,12 @@ def render() -> None:
             st.subheader(":material/verified: Latest result")
             if home.latest_certificate is not None:
                 c = home.latest_certificate
-                st.write(f"Certificate **{c.exam}**, {c.score_percent:.0%}, issued {c.issued_at:%d %b %Y}. "
-                         f"Code: `{c.code}`")
+                st.write(f"Certificate **{plain(c.exam)}**, {c.score_percent:.0%}, issued {c.issued_at:%d %b %Y}. "
+                         f"Code: {plain(c.code)}")
             if home.latest_exam is not None:
                 e = home.latest_exam
                 verdict = "passed" if e.passed else "not passed"
-                st.write(f"Last exam: **{e.title}**, {verdict}"
+                st.write(f"Last exam: **{plain(e.title)}**, {verdict}"
                          + (f", {e.percent:.0%}" if e.percent is not None else "") + ".")
                 if st.button("See the result", key="home_results"):
                     st.session_state["results_attempt"] = e.id

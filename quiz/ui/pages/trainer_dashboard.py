@@ -14,6 +14,7 @@ from quiz.services import cohorts, dashboard, exams, progress
 from quiz.services.dashboard import Filters
 from quiz.ui import runtime
 from quiz.ui.pages.cohorts import pick_cohort, require_trainer, when
+from quiz.ui.text import plain
 
 MODES = {"": "All activity", "exam": "Exams", "practice": "Practice", "review": "Spaced review"}
 # plain words: emoji render as empty boxes where the machine has no emoji font
@@ -90,7 +91,7 @@ def _heatmap(cells: list[dashboard.MasteryCell]) -> None:
     names = _topic_names()
     weakest = list(overall)[:2]
     st.caption("Share of the points earned on each topic over each trainee's finished attempts. Weakest topics "
-               "for the cohort: " + ", ".join(f"**{progress.topic_label(t, names)}** ({overall[t]:.0%})"
+               "for the cohort: " + ", ".join(f"**{plain(progress.topic_label(t, names))}** ({overall[t]:.0%})"
                                               for t in weakest) + ".")
     data = pd.DataFrame([{"Trainee": c.name, "Topic": progress.topic_label(c.topic, names),
                           "Mastery": round(c.share, 3), "Items": c.items,
@@ -159,20 +160,20 @@ def _drill_down(actor, rows: list[dashboard.TraineeRow], filters: Filters) -> No
     if a.state != "in_progress":
         if a.state == "expired":
             st.caption("Time ran out: the server submitted this attempt with the answers saved by the deadline.")
-        st.markdown(f"**{detail.trainee_name}** scored **{a.score:g} of {a.max_score:g}** ({pct(a.percent)})"
+        st.markdown(f"**{plain(detail.trainee_name)}** scored **{a.score:g} of {a.max_score:g}** ({pct(a.percent)})"
                     + ("" if a.passed is None else (" · passed" if a.passed else " · not passed")))
     names = _topic_names()
     for ans in detail.answers:
         mark = MARKS["right"] if ans.is_correct else (MARKS["part"] if ans.score > 0 else MARKS["wrong"])
-        with st.expander(f"Q{ans.position + 1} ({mark}). {_short(ans.stem)} · {progress.topic_label(ans.topic, names)}"
-                         f" · {ans.score:g} of {ans.max_score:g}"):
-            st.caption(f"Item {ans.question_id}, version {ans.version}")
+        with st.expander(f"Q{ans.position + 1:d} ({mark}). {plain(_short(ans.stem))} · "
+                         f"{plain(progress.topic_label(ans.topic, names))} · {ans.score:g} of {ans.max_score:g}"):
+            st.caption(f"Item {plain(ans.question_id)}, version {ans.version:d}")
             if ans.case_scenario:
-                st.caption(ans.case_scenario)
-            st.markdown(ans.stem)
-            st.markdown(f"**Their answer:** {ans.answer_text}")
-            st.markdown(f"**Right answer:** {ans.correct_text}")
-            st.caption(f"Why: {ans.explanation}")
+                st.caption(plain(ans.case_scenario))
+            st.markdown(plain(ans.stem))
+            st.markdown(f"**Their answer:** {plain(ans.answer_text)}")
+            st.markdown(f"**Right answer:** {plain(ans.correct_text)}")
+            st.caption(f"Why: {plain(ans.explanation)}")
             if ans.saved_at:
                 st.caption(f"Answered {when(ans.saved_at)}")
 
@@ -192,7 +193,7 @@ def render() -> None:
     if rows is None:
         return
     if not rows:
-        st.info(f"Nobody is in {cohort.name} yet. Share its invite code: **{cohort.invite_code}**.")
+        st.info(f"Nobody is in {plain(cohort.name)} yet. Share its invite code: **{plain(cohort.invite_code)}**.")
         return
     _overview(rows, filters)
     # the heatmap gets the full width: every trainee and every topic name must be readable

@@ -9,6 +9,7 @@ import streamlit as st
 
 from quiz.services import certificates, rate_limit
 from quiz.ui import runtime
+from quiz.ui.text import plain
 
 ICONS = {certificates.VALID: ":material/verified:", certificates.EXPIRED: ":material/event_busy:",
          certificates.REVOKED: ":material/gpp_bad:", certificates.SUPERSEDED: ":material/update:"}
@@ -55,7 +56,7 @@ def render() -> None:
     if result is None:
         return
     if result.certificate is None:
-        st.error(result.message, icon=":material/search_off:")
+        st.error(plain(result.message), icon=":material/search_off:")
         return
     show = st.success if result.valid else st.error if result.state == certificates.REVOKED else st.warning
     show(result.message, icon=ICONS.get(result.state))
