@@ -184,3 +184,21 @@ def test_export_downloads_check_the_session_and_the_role(app) -> None:  # noqa: 
     with platform.transaction() as s:
         sessions.revoke(s, token)
     assert fetch(url, cookie=token).status == 401
+
+
+def test_two_app_processes_on_one_postgresql_share_sessions(start_app, pg_url) -> None:  # noqa: ANN001
+    """A session started through one process works in another, and a logout in one ends it in both."""
+    platform = open_platform(Settings(database_url=pg_url), migrate=False)
+    with platform.transaction() as s:
+        trainer = accounts.create_user(s, None, email="pg-two@example.com", name="Tom", role="trainer",
+                                       password="password123")
+        code = sessions.issue_handoff(s, trainer.id, "dashboard")
+    try:
+        a, b = start_app(database_url=pg_url), start_app(database_url=pg_url)
+        r = fetch(a.url + "/auth/complete", data={"handoff_code": code}, headers={"Origin": a.url})
+        token = r.headers["Set-Cookie"].split(";")[0].split("=", 1)[1]
+        assert fetch(b.url + "/download/export/results.csv", cookie=token).status == 200
+        fetch(b.url + "/auth/logout?csrf=" + sessions.csrf_token(token), cookie=token)
+        assert fetch(a.url + "/download/export/results.csv", cookie=token).status == 401
+    finally:
+        platform.engine.dispose()
