@@ -84,6 +84,17 @@ class _Item:
     weights: list[float]  # how attractive each wrong option is (single items)
 
 
+def trainee_identity(names: list[tuple[str, str]], n: int) -> tuple[str, str]:
+    """(email, name) of the ``n``-th demo trainee: the shuffled first x last names, and once they run out
+    (1,536 pairs) the same pairs again with a middle initial and a number in the email, so any size works."""
+    first, last = names[n % len(names)]
+    lap = n // len(names)
+    if lap == 0:
+        return f"{first}.{last}".lower() + f"@{DEMO_DOMAIN}", f"{first} {last}"
+    initial = chr(ord("A") + (lap - 1) % 26)
+    return f"{first}.{last}.{lap + 1}".lower() + f"@{DEMO_DOMAIN}", f"{first} {initial}. {last}"
+
+
 def _is_demo_email(email: str) -> bool:
     return email.endswith("@" + DEMO_DOMAIN)
 
@@ -317,10 +328,9 @@ def populate(session: Session, *, seed: int = 7, trainees: int = 40, days: int =
         report.exams.append(exam.name)
         user_rows = []
         for _ in range(size):
-            first, last = names[n]
+            email, name = trainee_identity(names, n)
             n += 1
-            email = f"{first}.{last}".lower() + f"@{DEMO_DOMAIN}"
-            user_rows.append({"email": email, "name": f"{first} {last}", "role": "trainee",
+            user_rows.append({"email": email, "name": name, "role": "trainee",
                               "password_hash": password_hash, "is_active": True, "failed_logins": 0,
                               "created_at": start - timedelta(days=rng.uniform(0, 3))})
         user_ids = session.scalars(insert(User).returning(User.id, sort_by_parameter_order=True), user_rows).all()

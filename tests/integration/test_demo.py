@@ -142,3 +142,13 @@ def test_the_demo_exam_draws_from_every_safety_topic(platform):
         for exam in s.scalars(select(Exam)):
             assert set(demo.SAFETY_TOPICS) <= set(exam.blueprint["topics"])
             assert exam.blueprint["topics"]["products"] == 1
+
+
+def test_any_number_of_trainees_gets_unique_emails_and_names():
+    """Past the 1,536 first x last pairs the demo used to fail with an IndexError."""
+    names = [(f, la) for la in demo.LAST for f in demo.FIRST]
+    people = [demo.trainee_identity(names, n) for n in range(5000)]
+    assert len({e for e, _ in people}) == 5000 and len({nm for _, nm in people}) == 5000
+    assert people[0] == ("amira.khan@" + demo.DEMO_DOMAIN, "Amira Khan")
+    assert people[len(names)] == ("amira.khan.2@" + demo.DEMO_DOMAIN, "Amira A. Khan")
+
