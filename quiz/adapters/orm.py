@@ -242,6 +242,9 @@ class Exam(Base):
     is_active: Mapped[bool] = mapped_column(Boolean, default=True)
     # How long a certificate earned on this exam stays valid; None: it never expires.
     validity_months: Mapped[int | None] = mapped_column(Integer)
+    # "fixed": pass_mark for every attempt; "angoff": each attempt's own cut score from the exam's standard
+    # setting panel (quiz.services.standard_setting), pass_mark standing in for items without enough ratings.
+    pass_mark_method: Mapped[str] = mapped_column(String(20), default="fixed", server_default="fixed")
     created_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
@@ -398,3 +401,59 @@ class AuditEvent(Base):
     action: Mapped[str] = mapped_column(String(60))
     target: Mapped[str | None] = mapped_column(String(200))
     detail: Mapped[dict[str, Any]] = mapped_column(default=dict)
+
+class StandardSettingStudy(Base):
+    """A modified-Angoff standard-setting panel for one exam's item pool (frozen when opened): round 1, then
+    optionally round 2 (revised ratings after seeing the panel's spread), then closed (its results adopted)."""
+
+    __tablename__ = "standard_setting_studies"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    exam_id: Mapped[int] = mapped_column(ForeignKey("exams.id", ondelete="CASCADE"), index=True)
+    name: Mapped[str] = mapped_column(String(200))
+    round: Mapped[int] = mapped_column(Integer, default=1)  # 1 or 2: the round being rated
+    state: Mapped[str] = mapped_column(String(20), default="open")  # open | closed
+    question_ids: Mapped[list[Any]] = mapped_column(default=list)  # the pool rated, in order
+    opened_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    opened_at: Mapped[datetime] = mapped_column(default=utcnow)
+    round2_at: Mapped[datetime | None]
+    closed_at: Mapped[datetime | None]
+
+    exam: Mapped[Exam] = relationship()
+
+
+class StandardSettingRater(Base):
+    """A trainer invited to rate; ``done_round`` is the last round they said they finished; the four Hofstee
+    judgements (fractions) are their acceptable cut and fail-rate window."""
+
+    __tablename__ = "standard_setting_raters"
+    __table_args__ = (UniqueConstraint("study_id", "user_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    study_id: Mapped[int] = mapped_column(ForeignKey("standard_setting_studies.id", ondelete="CASCADE"), index=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    invited_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    invited_at: Mapped[datetime] = mapped_column(default=utcnow)
+    done_round: Mapped[int] = mapped_column(Integer, default=0)
+    min_cut: Mapped[float | None] = mapped_column(Float)
+    max_cut: Mapped[float | None] = mapped_column(Float)
+    min_fail: Mapped[float | None] = mapped_column(Float)
+    max_fail: Mapped[float | None] = mapped_column(Float)
+
+    user: Mapped[User] = relationship(foreign_keys=[user_id])
+
+
+class StandardSettingRating(Base):
+    """One rater's judgement (0-100 %, steps of 5) of one item in one round, saved the moment it is given."""
+
+    __tablename__ = "standard_setting_ratings"
+    __table_args__ = (UniqueConstraint("study_id", "round", "rater_id", "question_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    study_id: Mapped[int] = mapped_column(ForeignKey("standard_setting_studies.id", ondelete="CASCADE"), index=True)
+    round: Mapped[int] = mapped_column(Integer)
+    rater_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    question_id: Mapped[str] = mapped_column(ForeignKey("questions.id"))
+    question_version_id: Mapped[int] = mapped_column(ForeignKey("question_versions.id"))
+    rating: Mapped[int] = mapped_column(Integer)
+    saved_at: Mapped[datetime] = mapped_column(default=utcnow)
