@@ -121,6 +121,21 @@ class LoginHandoff(Base):
     used_at: Mapped[datetime | None]
 
 
+class PasswordReset(Base):
+    """A one-time password reset link a trainer or administrator made for a user: valid 24 hours, used once.
+    Only the SHA-256 of its random token is kept (the link itself is shown once, to whoever made it)."""
+
+    __tablename__ = "password_resets"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    created_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    expires_at: Mapped[datetime]
+    used_at: Mapped[datetime | None]
+
+
 class Cohort(Base):
     __tablename__ = "cohorts"
 
@@ -401,6 +416,7 @@ class AuditEvent(Base):
     action: Mapped[str] = mapped_column(String(60))
     target: Mapped[str | None] = mapped_column(String(200))
     detail: Mapped[dict[str, Any]] = mapped_column(default=dict)
+
 
 class StandardSettingStudy(Base):
     """A modified-Angoff standard-setting panel for one exam's item pool (frozen when opened): round 1, then

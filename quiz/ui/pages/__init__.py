@@ -22,6 +22,7 @@ class PageSpec:
 PAGES: tuple[PageSpec, ...] = (
     PageSpec("login", "Log in", "login", ":material/login:", ("anonymous",)),
     PageSpec("register", "Register", "register", ":material/person_add:", ("anonymous",)),
+    PageSpec("reset", "Set a new password", "reset_password", ":material/lock_reset:", ("anonymous",)),
     # trainee
     PageSpec("home", "Home", "trainee_home", ":material/home:", ("trainee",), "Learn"),
     PageSpec("practice", "Practice", "practice", ":material/school:", ("trainee",), "Learn"),
@@ -43,6 +44,7 @@ PAGES: tuple[PageSpec, ...] = (
     PageSpec("regrade", "Regrade and overrides", "regrade", ":material/rule:", ("trainer", "admin"),
              "Question bank"),
     PageSpec("audit", "Audit trail", "audit_log", ":material/history:", ("trainer", "admin"), "Question bank"),
+    PageSpec("users", "Users", "users", ":material/admin_panel_settings:", ("admin",), "Administration"),
     # everyone logged in
     PageSpec("account", "My account", "account", ":material/manage_accounts:", ("trainee", "trainer", "admin"),
              "Account"),

@@ -1,5 +1,5 @@
 """Cohorts and trainees: create a cohort, share or renew its invite code, open or close registration, add,
-create and remove trainees, reset a trainee's password."""
+create and remove trainees, make a one-time password reset link for a trainee."""
 
 from __future__ import annotations
 
@@ -8,9 +8,10 @@ from functools import partial
 
 import streamlit as st
 
-from quiz.services import cohorts
+from quiz.services import cohorts, password_resets
 from quiz.services.permissions import Actor
 from quiz.ui import runtime
+from quiz.ui.pages.reset_password import show_link
 
 PICK = "cohort_pick"
 
@@ -41,7 +42,7 @@ def pick_cohort(actor: Actor, options: list[cohorts.CohortInfo], key: str = PICK
 
 
 SECTIONS = {"add": "Add an existing trainee", "create": "Create a trainee account", "remove": "Remove a trainee",
-            "reset": "Reset a password"}
+            "reset": "Password reset link"}
 
 
 _flash = partial(runtime.show_flash, "cohorts")
@@ -134,13 +135,13 @@ def render() -> None:
         if not members:
             st.caption("Nobody here yet.")
         else:
-            with st.form("reset_password", clear_on_submit=True):
-                uid = st.selectbox("Trainee", list(labels), format_func=labels.get, key="reset_who")
-                pw = st.text_input("New password (8 characters or more)", type="password", key="reset_pw")
-                pw2 = st.text_input("Repeat the new password", type="password", key="reset_pw2")
-                if st.form_submit_button("Set the new password"):
-                    if pw != pw2:
-                        st.error("The two passwords differ.")
-                    elif runtime.run(cohorts.reset_password, actor, cohort.id, uid, pw):
-                        _done(f"New password set for {labels[uid]}. Any lock-out is lifted.")
-
+            st.caption("A one-time link, valid 24 hours, with which the trainee chooses their own new password "
+                       "(any lock-out is lifted, and they are logged out everywhere). A new link replaces the last.")
+            uid = st.selectbox("Trainee", list(labels), format_func=labels.get, key="reset_who")
+            if st.button("Create a reset link", key="reset_link", type="primary"):
+                link = runtime.run(password_resets.create_link, actor, uid)
+                if link:
+                    st.session_state["_reset_link"] = link
+            link = st.session_state.get("_reset_link")
+            if link is not None and link.user_email == next((m.email for m in members if m.user_id == uid), None):
+                show_link(link)
