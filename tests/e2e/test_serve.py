@@ -18,7 +18,8 @@ from tests.e2e.conftest import free_port
 pytestmark = pytest.mark.e2e
 
 
-def test_serve_stops_its_streamlit_child_on_sigterm(tmp_path):
+@pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGINT], ids=["SIGTERM", "Ctrl-C"])
+def test_serve_stops_its_streamlit_child(tmp_path, sig):
     """`python -m quiz serve` forwards SIGTERM (and Ctrl-C) to Streamlit and waits for it."""
     port = free_port()
     env = {**os.environ, "DATABASE_URL": f"sqlite:///{tmp_path / 'serve.db'}", "QUIZ_NO_VENV": "1",
@@ -39,7 +40,7 @@ def test_serve_stops_its_streamlit_child_on_sigterm(tmp_path):
             raise AssertionError(log.read_text())
         children = _children(proc.pid)
         assert children, "serve should run Streamlit as a child process"
-        proc.send_signal(signal.SIGTERM)
+        proc.send_signal(sig)
         assert proc.wait(timeout=30) == 0, log.read_text()
         time.sleep(0.5)
         assert not [c for c in children if _alive(c)], f"left running: {children}\n{log.read_text()}"
