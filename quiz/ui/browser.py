@@ -17,9 +17,9 @@ except ImportError:  # pragma: no cover - the policy module is not there yet
 PHONE_CSS = """
 <style>
 /* The exam's header (time left, answered N of M, save state) stays at the top while the page scrolls. */
-.st-key-exam_header {
+div:has(> .st-key-exam_header) {  /* Streamlit's wrapper around the header: the box that sticks */
   position: sticky; top: 3.75rem; z-index: 99; background: #ffffff;
-  border-bottom: 1px solid #c9ced6; padding: .35rem 0 .25rem;
+  box-shadow: 0 1px 0 #c9ced6; padding: .25rem 0;
 }
 .st-key-exam_header p { margin-bottom: 0; }
 /* the question map: compact numbered buttons that wrap */
@@ -31,10 +31,6 @@ button:focus-visible, a:focus-visible, input:focus-visible, [role="radio"]:focus
   outline: 3px solid #0b57d0 !important; outline-offset: 2px !important;
 }
 label:has(input:focus-visible) { outline: 3px solid #0b57d0; outline-offset: 2px; border-radius: 4px; }
-@media (max-width: 640px) {
-  .st-key-exam_header { top: 3.75rem; }
-  .st-key-exam_header h1 { font-size: 1.25rem; }
-}
 </style>
 """
 

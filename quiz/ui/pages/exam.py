@@ -16,6 +16,7 @@ then the question map as a compact wrapping grid in a collapsible panel, then Su
 from __future__ import annotations
 
 import html
+import time
 from datetime import UTC, datetime
 
 import streamlit as st
@@ -183,10 +184,30 @@ def _goto(actor, aid: int, position: int) -> None:  # noqa: ANN001
     runtime.run(attempts.go_to, actor, aid, position)
 
 
+CHECK_EVERY = 10  # seconds between looks at the stored deadline (extra minutes granted, submitted elsewhere)
+
+
+def _deadline_moved(actor, aid: int, deadline: datetime) -> bool:  # noqa: ANN001
+    """Every CHECK_EVERY seconds: is the attempt still running with this deadline? (A trainer may grant extra
+    minutes; another tab may submit; the server may have graded it.)"""
+    key = f"_exam_checked_{aid}"
+    now = time.monotonic()
+    if now - st.session_state.get(key, now) < CHECK_EVERY and key in st.session_state:
+        return False
+    st.session_state[key] = now
+    running = runtime.run(attempts.in_progress, actor, "exam")
+    if running is None:
+        return False
+    mine = next((a for a in running if a.id == aid), None)
+    return mine is None or mine.deadline_at != deadline
+
+
 @st.fragment(run_every=1)
-def _clock(deadline: datetime) -> None:
+def _clock(actor, aid: int, deadline: datetime) -> None:  # noqa: ANN001
     """Time left, redrawn by the server every second from the stored deadline; warnings at 10, 5, 1 minutes
     (role=alert: announced once as they appear). At zero, rerun the page: the server submits the attempt."""
+    if _deadline_moved(actor, aid, deadline):
+        st.rerun()
     left = max(0, int((deadline - datetime.now(UTC)).total_seconds()))
     low = left <= 60
     st.html(f'<div class="mc-timer" role="timer" aria-label="Time left {fmt_left(left)}">'
@@ -207,13 +228,13 @@ TIMER_CSS = """<style>
 </style>"""
 
 
-def _header(view) -> None:  # noqa: ANN001
+def _header(actor, view) -> None:  # noqa: ANN001
     """Stays at the top (CSS: .st-key-exam_header): time left, answered N of M, and the save state."""
     with st.container(key="exam_header"):
         left, right = st.columns([1, 1], vertical_alignment="center")
         with left:
             if view.deadline_at is not None:
-                _clock(view.deadline_at)
+                _clock(actor, view.id, view.deadline_at)
         with right:
             state = st.session_state.get(SAVE_KEY.format(view.id))
             if state and state[0] == "failed":
@@ -243,7 +264,7 @@ def _sit(actor, aid: int) -> None:  # noqa: ANN001
     item = view.items[pos]
 
     st.title(plain(view.title))
-    _header(view)
+    _header(actor, view)
     if view.deadline_at is not None:
         st.caption(f"The exam ends at {localtime.when(view.deadline_at)}.")
     note = st.session_state.pop("_exam_note", None)
