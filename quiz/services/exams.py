@@ -48,6 +48,7 @@ class ExamInfo:
     attempts: int  # submitted attempts so far
     created_at: datetime
     validity_months: int | None = None  # certificates earned expire after this; None: never
+    pass_mark_method: str = "fixed"  # fixed | angoff (each attempt's own cut score; quiz.services.standard_setting)
 
 
 @dataclass(frozen=True)
@@ -71,6 +72,7 @@ def _info(session: Session, exam: Exam) -> ExamInfo:
         review_options={k: bool((exam.review_options or {}).get(k, False)) for k in REVIEW_KEYS},
         opens_at=exam.opens_at, closes_at=exam.closes_at, is_active=exam.is_active, attempts=n,
         created_at=exam.created_at, validity_months=exam.validity_months,
+        pass_mark_method=exam.pass_mark_method or "fixed",
     )
 
 
@@ -151,6 +153,15 @@ def _validity(months: Any) -> int | None:
     return value
 
 
+def _method(method: Any) -> str:
+    """How attempts get their pass mark: 'fixed' (the pass mark) or 'angoff' (the cut score of the items drawn,
+    from the exam's standard-setting panel; the pass mark stands in for items without enough ratings)."""
+    value = str(method or "fixed").strip().lower()
+    if value not in ("fixed", "angoff"):
+        raise InvalidInput("The pass mark method is 'fixed' or 'angoff'.")
+    return value
+
+
 def _review(options: Mapping[str, Any] | None) -> dict[str, bool]:
     options = dict(DEFAULT_REVIEW if options is None else options)
     unknown = set(options) - set(REVIEW_KEYS)
@@ -172,7 +183,7 @@ def define_exam(session: Session, actor: Actor, *, cohort_id: int, name: str, to
                 time_limit_minutes: int = 30, pass_mark: float = 0.7, attempts_allowed: int = 1,
                 wait_hours: float = 0, review_options: Mapping[str, Any] | None = None,
                 opens_at: datetime | None = None, closes_at: datetime | None = None,
-                validity_months: int | None = None) -> ExamInfo:
+                validity_months: int | None = None, pass_mark_method: str = "fixed") -> ExamInfo:
     """A new, active exam for one of the actor's cohorts."""
     require_cohort(session, actor, cohort_id)
     name, minutes, mark, tries, wait = _check_rules(name, time_limit_minutes, pass_mark, attempts_allowed,
@@ -183,7 +194,8 @@ def define_exam(session: Session, actor: Actor, *, cohort_id: int, name: str, to
     _name_free(session, name)
     exam = Exam(name=name, cohort_id=cohort_id, blueprint=blueprint.to_dict(), time_limit_minutes=minutes,
                 pass_mark=mark, attempts_allowed=tries, wait_hours=wait, review_options=review, opens_at=opens_at,
-                closes_at=closes_at, is_active=True, created_by=actor.id, validity_months=validity)
+                closes_at=closes_at, is_active=True, created_by=actor.id, validity_months=validity,
+                pass_mark_method=_method(pass_mark_method))
     session.add(exam)
     session.flush()
     audit.record(session, actor, "exam_defined", name, exam_id=exam.id, cohort_id=cohort_id)
@@ -216,7 +228,7 @@ def update_exam(session: Session, actor: Actor, exam_id: int, *, name: str = _UN
                 attempts_allowed: int = _UNSET, wait_hours: float = _UNSET,
                 review_options: Mapping[str, Any] = _UNSET, opens_at: datetime | None = _UNSET,
                 closes_at: datetime | None = _UNSET, is_active: bool = _UNSET,
-                validity_months: int | None = _UNSET) -> ExamInfo:
+                validity_months: int | None = _UNSET, pass_mark_method: str = _UNSET) -> ExamInfo:
     """Change an exam. Attempts already made keep their questions and their score; new rules apply to new
     attempts (a changed pass mark does not re-grade past attempts)."""
     exam = _require_exam(session, actor, exam_id)
@@ -244,6 +256,8 @@ def update_exam(session: Session, actor: Actor, exam_id: int, *, name: str = _UN
         exam.is_active = bool(is_active)
     if validity_months is not _UNSET:  # applies to certificates issued from now on
         exam.validity_months = _validity(validity_months)
+    if pass_mark_method is not _UNSET:  # applies to attempts started from now on
+        exam.pass_mark_method = _method(pass_mark_method)
     session.flush()
     audit.record(session, actor, "exam_updated", exam.name, exam_id=exam.id)
     return _info(session, exam)

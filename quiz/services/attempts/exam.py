@@ -9,7 +9,7 @@ from sqlalchemy.orm import Session
 
 from quiz.adapters.orm import Attempt, Exam
 from quiz.domain.assembly import Blueprint, BlueprintError, assemble_with_notice
-from quiz.services import exam_rules
+from quiz.services import exam_rules, standard_setting
 from quiz.services.attempts.common import add_items, lock_user, now_utc
 from quiz.services.attempts.grading import finalise_overdue
 from quiz.services.attempts.results import in_progress
@@ -46,10 +46,12 @@ def start_exam(session: Session, actor: Actor, exam_id: int, *, now: datetime | 
     except BlueprintError as err:
         raise Conflict(f"This exam cannot be started just now: {err}. Please tell your trainer.") from None
     ov = exam_rules.override_for(session, exam.id, actor.id)
+    # Fixed: the exam's pass mark. Angoff: the cut score of the items drawn (quiz.services.standard_setting).
+    pass_mark, how = standard_setting.attempt_pass_mark(session, exam, assembly.questions)
     attempt = Attempt(
         user_id=actor.id, exam_id=exam.id, mode="exam", seed=seed, started_at=now,
         deadline_at=exam_rules.deadline_for(exam, now, ov.extra_minutes if ov else 0),
-        settings={"pass_mark": exam.pass_mark, "review_options": dict(exam.review_options or {}),
+        settings={"pass_mark": pass_mark, **how, "review_options": dict(exam.review_options or {}),
                   **({"notice": assembly.notice} if assembly.notice else {})},
     )
     session.add(attempt)
