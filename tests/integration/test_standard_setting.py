@@ -16,6 +16,7 @@ SE = SD / sqrt(3) = 3.6324 %; ICC(2,1) = 25/32, ICC(2,k) = 75/82 (items rated by
 
 from __future__ import annotations
 
+import json
 from datetime import timedelta
 
 import pytest
@@ -36,6 +37,10 @@ ROUND1 = {"T": {A1: 60, A2: 40, S1: 80, S2: 50}, "R": {A1: 70, A2: 50, S1: 80, S
 
 @pytest.fixture
 def panel(platform, trainer, trainee):
+    return build_panel(platform, trainer, trainee)
+
+
+def build_panel(platform, trainer, trainee):
     load_bank(platform, per_topic=2, topics=("aftercare", "spacing"), with_case=False)
     cohort = make_cohort(platform, trainer.id, [trainee.id])
     exam = call(platform, exams.define_exam, trainer, cohort_id=cohort, name="Angoff exam",
@@ -201,3 +206,24 @@ def test_report_for_the_command_line(platform, panel):
     assert rep["cut_score"] == pytest.approx(0.683333, abs=1e-6) and rep["study"]["adopted"]
     assert rep["reliability"]["icc_2_k"] == pytest.approx(75 / 82)
     assert [i["n"] for i in rep["items"]] == [3, 3, 3, 2]
+
+
+def test_cli_report_prints_the_cut_score_and_json(monkeypatch, tmp_path, capsys):
+    from quiz.bootstrap import open_platform
+    from quiz.cli import main
+
+    monkeypatch.setenv("DATABASE_URL", f"sqlite:///{tmp_path / 'cli.db'}")
+    monkeypatch.delenv("QUIZ_BANK_PATH", raising=False)
+    platform = open_platform()
+    p = build_panel(platform, make_user(platform, "trainer", "trainer@example.com", "Tom Trainer"),
+                    make_user(platform, "trainee", "trainee@example.com", "Tia Trainee"))
+    rate_round1(platform, p)
+    assert main(["standard", "report", "--exam", "Angoff exam"]) == 0
+    out = capsys.readouterr().out
+    assert "Cut score: 68.3%" in out and "SE: 3.63 points" in out and "ICC(2,k): 0.915" in out
+    assert "spacing-002" in out and "fewer than 3 ratings" in out
+    assert main(["standard", "report", "--exam", "Angoff exam", "--json"]) == 0
+    d = json.loads(capsys.readouterr().out)
+    assert d["cut_score"] == pytest.approx(0.683333, abs=1e-6) and d["study"]["state"] == "open"
+    assert main(["standard", "report", "--exam", "Nope"]) == 1
+    platform.engine.dispose()
