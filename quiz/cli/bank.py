@@ -65,7 +65,8 @@ def cmd_bank_stats(args: argparse.Namespace) -> int:
 
 
 def cmd_bank_lint(args: argparse.Namespace) -> int:
-    """Item-writing warnings as ``file:line: item-id: warning``, then the bank-level balance; exit 1 on a failure."""
+    """Item-writing warnings as ``file:line: item-id: warning``, then the bank-level balance; exit 1 on a
+    bank-level failure (or when no item could be read at all)."""
     from quiz.domain.lint import bank_checks, lint_bank
 
     path = _bank_path(args.path)
@@ -93,7 +94,7 @@ def cmd_bank_lint(args: argparse.Namespace) -> int:
         print(f"\n{len(rows)} warning(s) on {len(warnings)} item(s). Bank-level balance (live items):")
         for c in checks:
             print(f"  {'ok  ' if c.ok else 'FAIL'} {c.name}: {c.message}")
-    return 1 if failed else 0
+    return 1 if failed or (problems and not bank.questions) else 0
 
 
 def cmd_bank_sync(args: argparse.Namespace, platform=None) -> int:  # noqa: ANN001

@@ -183,8 +183,11 @@ def negative_stem_problem(stem: str) -> str | None:
         word = m.group(0)
         if word.isupper():
             continue
-        if word.lower() == "not" and not re.match(r"\s*(which|what|who|where|when)\b", sentence, re.IGNORECASE):
-            continue  # "not" in a scenario sentence is not a negative question
+        if word.lower() == "not" and not (
+                re.search(r"\b(which|what|who|where|when|how)\b", sentence[:m.start()], re.IGNORECASE)
+                and re.search(r"\b(is|are|was|were|would|should|could|can|does|do|did|will|must|might|may)\b"
+                              r"(\s+\w+)?\s+$", sentence[:m.start()], re.IGNORECASE)):
+            continue  # "not" in the scenario ("if she has not eaten") does not make the question negative
         return (f"negative stem: write '{word}' in capitals ({word.upper()}) so that no candidate misses it")
     return None
 

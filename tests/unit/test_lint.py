@@ -113,9 +113,10 @@ def test_negative_stem_without_capitals():
     assert only(lint_question(lower), "negative stem") == [
         "negative stem: write 'not' in capitals (NOT) so that no candidate misses it"]
     for stem in ("Which of these is NOT a reason to postpone?", "Which is the LEAST likely cause?",
-                 "Sam has not eaten today. What do you do?"):
+                 "Sam has not eaten today. What do you do?", "What do you do if she has not eaten?"):
         assert not only(lint_question(item(CLEAN, 1, stem=stem)), "negative stem"), stem
-    for stem in ("All of these are risks except which?", "Which is the least likely cause?"):
+    for stem in ("All of these are risks except which?", "Which is the least likely cause?",
+                 "In which case would you not treat her?", "What should you not do next?"):
         assert only(lint_question(item(CLEAN, 1, stem=stem)), "negative stem"), stem
 
 
@@ -282,3 +283,8 @@ def test_the_shipped_bank_passes_the_linter(capsys) -> None:
     out = capsys.readouterr().out
     warnings = [line for line in out.splitlines() if line.startswith("question_bank/")]
     assert code == 0 and not warnings, "bank lint on the shipped bank:\n" + textwrap.shorten(out, 6000)
+
+
+def test_cli_exits_1_when_nothing_could_be_read(tmp_path: Path, capsys) -> None:
+    assert main(["bank", "lint", str(tmp_path / "nope")]) == 1
+    assert "no such file or folder" in capsys.readouterr().err
