@@ -13,6 +13,7 @@ from quiz.core import security
 from quiz.services import audit, sessions
 from quiz.services.errors import AccountLocked, AuthError, Conflict, InvalidInput, NotFound, PermissionDenied
 from quiz.services.permissions import Actor, require_cohort, require_staff
+from quiz.services.text_rules import clean_name, normalise_email
 
 EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 SETUP_KEY = "setup_code_hash"
@@ -23,30 +24,25 @@ def now() -> datetime:
     return datetime.now(UTC)
 
 
-def normalise_email(email: str) -> str:
-    email = (email or "").strip().lower()
-    if not EMAIL_RE.match(email):
-        raise InvalidInput("Please enter a valid email address.")
-    return email
-
-
-def _check_new_user(session: Session, email: str, name: str, role: str, password: str) -> str:
+def _check_new_user(session: Session, email: str, name: str, role: str, password: str,
+                    *, taken_is_error: bool = True) -> tuple[str, str, bool]:
+    """(email, name) as stored, and whether the email is free; every rule is checked before the database."""
     email = normalise_email(email)
+    name = clean_name(name)
     if role not in ROLES:
         raise InvalidInput(f"Unknown role {role!r}; use one of {', '.join(ROLES)}.")
-    if not (name or "").strip():
-        raise InvalidInput("Please enter a name.")
     problem = security.password_problem(password)
     if problem:
         raise InvalidInput(problem)
-    if session.scalar(select(User.id).where(User.email == email)) is not None:
+    free = session.scalar(select(User.id).where(User.email == email)) is None
+    if not free and taken_is_error:
         raise Conflict("An account with this email already exists.")
-    return email
+    return email, name, free
 
 
 def _insert_user(session: Session, email: str, name: str, role: str, password: str) -> User:
-    email = _check_new_user(session, email, name, role, password)
-    user = User(email=email, name=name.strip(), role=role, password_hash=security.hash_password(password))
+    email, name, _ = _check_new_user(session, email, name, role, password)
+    user = User(email=email, name=name, role=role, password_hash=security.hash_password(password))
     session.add(user)
     session.flush()
     return user
@@ -106,12 +102,25 @@ def create_user(session: Session, actor: Actor | None, *, email: str, name: str,
     return user
 
 
-def register_with_code(session: Session, *, invite_code: str, email: str, name: str, password: str) -> User:
-    """A trainee signs up with their cohort's invite code."""
+REGISTERED_MESSAGE = ("Thank you. If this email was new here, your trainee account is ready: log in with this "
+                      "email and password. If it already had an account, nothing was changed: log in with that "
+                      "account's password, or ask your trainer to reset it.")
+
+
+def register_with_code(session: Session, *, invite_code: str, email: str, name: str, password: str
+                       ) -> User | None:
+    """A trainee signs up with their cohort's invite code. Registration must not tell who has an account: an
+    email that already has one changes nothing and returns None after the same work (a password hash), and the
+    page says the same words either way (:data:`REGISTERED_MESSAGE`); the new trainee then logs in."""
     code = (invite_code or "").strip().upper()
     cohort = session.scalar(select(Cohort).where(func.upper(Cohort.invite_code) == code)) if code else None
     if cohort is None or not cohort.is_open:
         raise InvalidInput("That invite code is not valid. Ask your trainer for your cohort's code.")
+    email, name, free = _check_new_user(session, email, name, "trainee", password, taken_is_error=False)
+    if not free:
+        security.hash_password(password)  # the time a new account takes
+        audit.record(session, None, "registration_for_existing_email", email, cohort_id=cohort.id)
+        return None
     user = _insert_user(session, email, name, "trainee", password)
     session.add(CohortMember(cohort_id=cohort.id, user_id=user.id))
     audit.record(session, Actor.of(user), "registered", user.email, cohort_id=cohort.id)

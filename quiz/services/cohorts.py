@@ -19,6 +19,7 @@ from quiz.core import security
 from quiz.services import accounts, audit
 from quiz.services.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from quiz.services.permissions import Actor, require_cohort, require_sole_trainer, require_staff, visible_cohort_ids
+from quiz.services.text_rules import clean_name
 
 CODE_LENGTH = 8
 
@@ -61,12 +62,9 @@ def _unused_code(session: Session) -> str:
 
 
 def _clean_name(name: str) -> str:
-    name = " ".join((name or "").split())
-    if not name:
+    if not (name or "").strip():
         raise InvalidInput("Please give the cohort a name.")
-    if len(name) > 200:
-        raise InvalidInput("A cohort name can have at most 200 characters.")
-    return name
+    return clean_name(name, "cohort name")
 
 
 def _check_name_free(session: Session, name: str, exclude_id: int | None = None) -> None:

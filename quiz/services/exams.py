@@ -23,6 +23,7 @@ from quiz.services import accounts, audit, exam_rules
 from quiz.services.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from quiz.services.permissions import Actor, require_cohort, require_staff, require_view_user, visible_cohort_ids
 from quiz.services.questions import current_questions
+from quiz.services.text_rules import clean_name
 
 REVIEW_KEYS = ("show_score", "show_answers", "show_explanations")
 DEFAULT_REVIEW = {"show_score": True, "show_answers": False, "show_explanations": False}
@@ -105,11 +106,9 @@ def check_blueprint(session: Session, topics: Mapping[str, int], difficulty_mix:
 
 def _check_rules(name: str, time_limit_minutes: Any, pass_mark: Any, attempts_allowed: Any, wait_hours: Any,
                  opens_at: datetime | None, closes_at: datetime | None) -> tuple[str, int, float, int, float]:
-    name = " ".join((name or "").split())
-    if not name:
+    if not (name or "").strip():
         raise InvalidInput("Please give the exam a name.")
-    if len(name) > 200:
-        raise InvalidInput("An exam name can have at most 200 characters.")
+    name = clean_name(name, "exam name")
     try:
         minutes = int(time_limit_minutes)
         mark = float(pass_mark)

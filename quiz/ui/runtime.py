@@ -17,7 +17,7 @@ from contextlib import contextmanager
 from typing import Any, TypeVar
 
 import streamlit as st
-from sqlalchemy.exc import DBAPIError, OperationalError
+from sqlalchemy.exc import DataError, DBAPIError, IntegrityError, OperationalError
 from sqlalchemy.orm import Session
 
 from quiz.adapters.bank_files import BankInvalid
@@ -165,6 +165,12 @@ def db() -> Iterator[Session]:
         yield session
 
 
+CLASH_MESSAGE = ("That was not saved: it clashes with something already saved (for example a name or an email "
+                 "that is already in use). Please change it and try again.")
+BAD_VALUE_MESSAGE = ("That was not saved: a value is too long or not in the expected form. Please shorten or "
+                     "correct it and try again.")
+
+
 def run(fn: Callable[..., T], *args: Any, **kwargs: Any) -> T | None:
     """Call ``fn(session, *args, **kwargs)`` in a transaction and show any failure as a message.
 
@@ -174,6 +180,12 @@ def run(fn: Callable[..., T], *args: Any, **kwargs: Any) -> T | None:
             return fn(session, *args, **kwargs)
     except ServiceError as err:
         st.error(plain(err))  # a message may quote what was typed (a name, an email)
+    except IntegrityError:  # e.g. the same name or email saved at the same moment elsewhere
+        log.warning("refused by a database constraint", exc_info=True)
+        st.error(CLASH_MESSAGE)
+    except DataError:  # a value the database refuses (too long, out of range) that no check caught first
+        log.warning("refused by the database as invalid data", exc_info=True)
+        st.error(BAD_VALUE_MESSAGE)
     except (OperationalError, DBAPIError):
         log.exception("database error")
         st.error("The database could not be reached just now. Nothing you saved before is lost; "

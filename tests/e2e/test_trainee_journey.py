@@ -67,6 +67,15 @@ def test_register_practise_sit_reload_resume_and_submit(start_app, page, tmp_pat
     page.get_by_label("Repeat the password").fill("correct-horse")
     page.get_by_role("button", name="Create my account").click()
     wait_idle(page)
+    # Registration never says whether the email had an account, so it does not log in: the login form opens
+    # with the email filled in.
+    expect(page.get_by_role("heading", name="Log in")).to_be_visible()
+    expect(page.get_by_text("If this email was new here")).to_be_visible()
+    expect(page.get_by_label("Email")).to_have_value("nia@example.com")
+    page.get_by_label("Password", exact=True).first.fill("correct-horse")
+    page.get_by_role("button", name="Log in").click()
+    page.wait_for_url(lambda u: "/auth/" not in u)
+    wait_idle(page)
     expect(page.get_by_role("heading", name="Welcome, Nia")).to_be_visible()
 
     # Practise: one question, checked at once with feedback and the explanation.

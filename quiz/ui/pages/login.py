@@ -50,6 +50,9 @@ def render() -> None:
     problem = runtime.take_session_problem()
     if problem:
         st.info(problem)
+    registered = st.session_state.pop("_registered_note", None)  # set by the register page
+    if registered:
+        st.success(registered, icon=":material/how_to_reg:")
     with st.form("login"):
         email = st.text_input("Email", key="login_email", autocomplete="username")
         password = st.text_input("Password", type="password", key="login_password", autocomplete="current-password")

@@ -1,13 +1,14 @@
-"""Register with a cohort invite code; the new trainee is logged in straight away."""
+"""Register with a cohort invite code, then log in. The page says the same words whether or not the email
+already had an account (registration must not tell who has one), so it does not log anyone in by itself."""
 
 from __future__ import annotations
 
 import streamlit as st
 
 from quiz.services import accounts
-from quiz.services.permissions import Actor
 from quiz.ui import runtime
-from quiz.ui.pages.trainee_home import JUST_REGISTERED
+
+REGISTERED_KEY = "_registered_note"  # shown once above the login form
 
 
 def render() -> None:
@@ -27,9 +28,12 @@ def render() -> None:
         if password != password2:
             st.error("The two passwords differ.")
             return
-        user = runtime.run(lambda s: Actor.of(accounts.register_with_code(
-            s, invite_code=code, email=email, name=name, password=password)))
-        if user is not None:
-            st.session_state[JUST_REGISTERED] = True  # Home welcomes them and shows how to get started
-            runtime.sign_in(user, "home")  # the session cookie, then Home
+        done = runtime.run(lambda s: accounts.register_with_code(
+            s, invite_code=code, email=email, name=name, password=password) or True)
+        if done:  # a new account, or an email that had one: the same words and the same next step
+            from quiz.ui.app import switch_to
+
+            st.session_state[REGISTERED_KEY] = accounts.REGISTERED_MESSAGE
+            st.session_state["login_email"] = email.strip()
+            switch_to("login")
     st.caption("Already registered? Use **Log in** in the menu.")
