@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import case, func, literal, select, update
@@ -15,7 +14,6 @@ from quiz.services.errors import AccountLocked, AuthError, Conflict, InvalidInpu
 from quiz.services.permissions import Actor, require_cohort, require_staff
 from quiz.services.text_rules import clean_name, normalise_email
 
-EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 SETUP_KEY = "setup_code_hash"
 GENERIC_LOGIN_ERROR = "Wrong email or password."
 

@@ -3,13 +3,15 @@ the login form nor registration tells who has an account. SQLite and PostgreSQL.
 
 from __future__ import annotations
 
+import re
 import threading
 
 import pytest
+from sqlalchemy import func, select
 
 from quiz.adapters.orm import User
-from quiz.services import accounts
-from quiz.services.errors import AccountLocked, AuthError
+from quiz.services import accounts, cohorts, exams
+from quiz.services.errors import AccountLocked, AuthError, Conflict, InvalidInput
 
 
 def _parallel_logins(platform, email: str, n: int) -> list[BaseException | None]:
@@ -42,3 +44,71 @@ def test_twenty_parallel_wrong_passwords_lock_the_account_at_exactly_five(platfo
         assert user.failed_logins == 5 and user.locked_until is not None
     with pytest.raises(AccountLocked):  # even the right password, while locked
         accounts.login(platform.sessions, trainee.email, "password123")
+
+
+# -- registration does not tell who has an account ------------------------------------------------------------
+
+def _cohort(platform, trainer) -> str:
+    with platform.transaction() as s:
+        return cohorts.create_cohort(s, trainer, "Spring").invite_code
+
+
+def test_registering_an_email_that_has_an_account_changes_nothing_and_says_nothing(platform, trainer, trainee):
+    code = _cohort(platform, trainer)
+    with platform.transaction() as s:
+        assert accounts.register_with_code(s, invite_code=code, email=" TRAINEE@example.com", name="Mallory",
+                                           password="attacker-pw-1") is None
+    with platform.sessions() as s:
+        user = s.scalar(select(User).where(User.email == trainee.email))
+        assert user.name == "Tia Trainee"
+        assert s.scalar(select(func.count(User.id))) == 2
+    accounts.login(platform.sessions, trainee.email, "password123")  # the owner's password still works
+    with pytest.raises(AuthError):
+        accounts.login(platform.sessions, trainee.email, "attacker-pw-1")
+
+
+# -- names and emails -----------------------------------------------------------------------------------------
+
+@pytest.mark.parametrize(("name", "problem"), [
+    ("   ", "Please enter a name"),
+    ("x" * 201, "at most 200 characters"),
+    ("Ada\u202eLovelace", "control or invisible character (U+202E)"),
+    ("Ada\u2066Lovelace", "U+2066"),
+    ("Ada\x00Lovelace", "U+0000"),
+    ("Ada\u200bLovelace", "U+200B"),
+    ("Ada\u2028Lovelace", "U+2028"),
+])
+def test_names_are_checked_before_the_database(platform, name, problem):
+    with platform.transaction() as s, pytest.raises(InvalidInput, match=re.escape(problem)):
+        accounts.create_user(s, None, email="new@example.com", name=name, role="trainee", password="password123")
+
+
+def test_a_name_is_trimmed_and_kept_as_typed(platform):
+    with platform.transaction() as s:
+        user = accounts.create_user(s, None, email="n@example.com", name="  ![t](http://host/x.png)   Ada  ",
+                                    role="trainee", password="password123")
+        assert user.name == "![t](http://host/x.png) Ada"  # shown escaped by the pages, never refused for it
+    with platform.transaction() as s:
+        assert accounts.create_user(s, None, email="m@example.com", name="y" * 200, role="trainee",
+                                    password="password123").name == "y" * 200
+
+
+def test_look_alike_emails_are_the_same_account(platform, trainee):
+    with platform.transaction() as s, pytest.raises(Conflict, match="already exists"):
+        accounts.create_user(s, None, email="ＴＲＡＩＮＥＥ@example.com", name="Twin", role="trainee",
+                             password="password123")
+    accounts.login(platform.sessions, "Ｔrainee@EXAMPLE.com", "password123")
+    with platform.transaction() as s, pytest.raises(InvalidInput, match="at most 254 characters"):
+        accounts.create_user(s, None, email="a" * 250 + "@example.com", name="Long", role="trainee",
+                             password="password123")
+
+
+def test_over_long_cohort_and_exam_names_get_a_clear_message_not_a_database_error(platform, trainer):
+    with platform.transaction() as s, pytest.raises(InvalidInput, match="at most 200 characters"):
+        cohorts.create_cohort(s, trainer, "c" * 201)
+    with platform.transaction() as s, pytest.raises(InvalidInput, match="control or invisible"):
+        cohorts.create_cohort(s, trainer, "Spring \u202e2027")
+    with platform.transaction() as s:
+        cohort = cohorts.create_cohort(s, trainer, "Spring").id
+    with platform.transaction() as s, pytest.raises(InvalidInput, match="at most 200 characters"):
+        exams.define_exam(s, trainer, cohort_id=cohort, name="e" * 201, topics={"spacing": 1})
