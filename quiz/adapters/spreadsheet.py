@@ -52,6 +52,9 @@ def _csv_value(value: Any) -> Any:
     return neutralise(value) if isinstance(value, str) else value
 
 
+csv_value = _csv_value  # one cell as a CSV writes it (for exports written in chunks)
+
+
 def to_csv_bytes(rows: Iterable[Mapping[str, Any]], columns: Sequence[str] | None = None) -> bytes:
     rows = list(rows)
     cols = _columns(rows, columns)

@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import argparse
 import json
+import sys
+from pathlib import Path
 from typing import Any
 
 from sqlalchemy import select
@@ -30,27 +32,49 @@ def cmd_export(args: argparse.Namespace) -> int:
     if args.out == "-" and args.format == "xlsx":
         print_error("an Excel file cannot go to standard output; give --out FILE.xlsx")
         return 2
-    fetch, columns = ((exports.results_rows, exports.RESULT_COLUMNS) if args.what == "results"
-                      else (exports.responses_rows, exports.RESPONSE_COLUMNS))
+    fetch, columns = exports.KINDS[args.what]
     platform = open_db()
+    count = 0
     try:
         with platform.transaction() as s:
             cohort_id = _id_by_name(s, Cohort, args.cohort, "cohort")
             exam_id = _id_by_name(s, Exam, args.exam, "exam")
             rows = fetch(s, None, cohort_id=cohort_id, exam_id=exam_id)
+            if args.format == "csv":  # streamed: memory stays flat whatever the size
+                counter = [0]
+                _write_csv(args.out, exports.csv_chunks(_counted(rows, counter), columns))
+                count = counter[0]
+            else:
+                rows = list(rows)
+                count = len(rows)
+                write_out(args.out, exports.to_xlsx_bytes(rows, columns, sheet=args.what.title()))
     except ServiceError as err:
         print_error(str(err))
         return 1
-    data = (exports.to_csv_bytes(rows, columns) if args.format == "csv"
-            else exports.to_xlsx_bytes(rows, columns, sheet=args.what.title()))
-    try:
-        write_out(args.out, data)
     except OSError as err:
         print_error(f"cannot write {args.out}: {err.strerror}")
         return 1
     if args.out != "-":
-        print(f"wrote {len(rows)} row(s) to {args.out}")
+        print(f"wrote {count} row(s) to {args.out}")
     return 0
+
+
+def _counted(rows, counter: list[int]):  # noqa: ANN001, ANN202
+    for r in rows:
+        counter[0] += 1
+        yield r
+
+
+def _write_csv(out: str, chunks) -> None:  # noqa: ANN001
+    if out == "-":
+        for chunk in chunks:
+            sys.stdout.buffer.write(chunk)
+        sys.stdout.flush()
+        return
+    Path(out).parent.mkdir(parents=True, exist_ok=True)
+    with open(out, "wb") as fh:
+        for chunk in chunks:
+            fh.write(chunk)
 
 
 def _fmt(value: float | None, spec: str = ".2f") -> str:
@@ -110,11 +134,12 @@ def _pooled(platform, as_json: bool) -> int:  # noqa: ANN001
 
 
 def register(sub) -> None:  # noqa: ANN001
-    export = sub.add_parser("export", help="export results or responses as CSV or Excel")
+    export = sub.add_parser("export", help="export results, responses or the gradebook as CSV or Excel")
     export_sub = export.add_subparsers(dest="export_command", metavar="WHAT")
     export_sub.required = True
     for what, help_text in (("results", "one row per attempt (score, pass, dates)"),
-                            ("responses", "one row per answer (question, version, answer, score)")):
+                            ("responses", "one row per item shown (question, version, answer, score)"),
+                            ("gradebook", "one row per trainee (best and latest exam, passed, certificate)")):
         p = export_sub.add_parser(what, help=help_text)
         p.add_argument("--format", choices=["csv", "xlsx"], default="csv", help="file format (default csv)")
         p.add_argument("--out", required=True, metavar="FILE", help="file to write ('-' for standard output, csv)")

@@ -1,22 +1,34 @@
-"""Results and responses as rows for CSV / Excel (quiz/adapters/spreadsheet.py neutralises formula injection).
+"""Results, responses and the gradebook as rows for CSV / Excel (quiz/adapters/spreadsheet.py neutralises
+formula injection), streamed: rows come from the database in chunks (``yield_per``) and a CSV is written chunk by
+chunk (:func:`csv_chunks`), so memory stays flat whatever the size of the academy.
 
 Who sees what: administrators (and the command line, ``actor=None``) every attempt; a trainer the attempts of
 the trainees in the cohorts they run, and any attempt at those cohorts' exams; trainees nothing.
+
+Columns: ``mode`` (practice | exam | review) and ``exam`` (its name, empty for practice) are separate;
+``percent`` is 0-100 rounded to one decimal; times are UTC without microseconds and the header names the zone
+(``started_utc``). The responses export has one row per item each attempt showed: an exam's every item, and
+the items a practice or review reached; an unanswered item has a blank answer and score 0.
 """
 
 from __future__ import annotations
 
+import csv
+import io
 from collections import defaultdict
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import or_, select
+from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
 from quiz.adapters import spreadsheet
 from quiz.adapters.orm import (
+    FINISHED_STATES,
     Attempt,
     AttemptItem,
+    Certificate,
     Cohort,
     CohortMember,
     Exam,
@@ -34,11 +46,29 @@ from quiz.services.item_analysis import require_exam
 from quiz.services.permissions import Actor, require_cohort, require_staff, visible_cohort_ids
 from quiz.services.questions import to_question
 
-RESULT_COLUMNS = ("attempt_id", "trainee_email", "trainee_name", "cohort", "exam_or_mode", "state", "started",
-                  "submitted", "score", "max_score", "percent", "passed")
-RESPONSE_COLUMNS = ("attempt_id", "trainee_email", "exam_or_mode", "question_id", "question_version", "topic",
+CHUNK = 2000  # rows fetched from the database (and written to a CSV) at a time
+
+RESULT_COLUMNS = ("attempt_id", "trainee_email", "trainee_name", "cohort", "mode", "exam", "state",
+                  "started_utc", "submitted_utc", "score", "max_score", "percent", "passed")
+RESPONSE_COLUMNS = ("attempt_id", "trainee_email", "mode", "exam", "question_id", "question_version", "topic",
                     "position", "answer", "answer_letters", "answer_text", "correct", "score", "max_score",
-                    "saved")
+                    "saved_utc")
+GRADEBOOK_COLUMNS = ("trainee_email", "trainee_name", "cohort", "exam_attempts", "best_exam_percent",
+                     "latest_exam_percent", "passed", "certificate", "certificate_expires_utc",
+                     "last_activity_utc")
+
+
+def utc_seconds(value: datetime | None) -> datetime | None:
+    """A time as exported: UTC, without microseconds (naive: the column header names the zone)."""
+    if value is None:
+        return None
+    if value.tzinfo is not None:
+        value = value.astimezone(UTC).replace(tzinfo=None)
+    return value.replace(microsecond=0)
+
+
+def percent_0_100(fraction: float | None) -> float | None:
+    return None if fraction is None else round(fraction * 100, 1)
 
 
 def _scope(session: Session, actor: Actor | None, cohort_id: int | None, exam_id: int | None
@@ -83,75 +113,103 @@ def _cohort_names(session: Session, cohorts: list[int] | None) -> tuple[dict[int
     return names, by_user
 
 
-def _label(attempt: Attempt, exam: Exam | None) -> str:
-    return f"exam: {exam.name}" if exam is not None else attempt.mode
+def _stream(session: Session, q: Any) -> Iterator[Any]:
+    """Rows of ``q`` fetched CHUNK at a time (a server-side cursor on PostgreSQL)."""
+    yield from session.execute(q.execution_options(yield_per=CHUNK))
+
+
+# -- results -------------------------------------------------------------------------------------------------
+
+def iter_results(session: Session, actor: Actor | None, cohort_id: int | None = None,
+                 exam_id: int | None = None) -> Iterator[dict[str, Any]]:
+    """One row per attempt (keys: RESULT_COLUMNS), oldest first, streamed. Permissions are checked now."""
+    cohorts, clauses = _scope(session, actor, cohort_id, exam_id)
+    names, by_user = _cohort_names(session, cohorts)
+    q = (select(Attempt.id, Attempt.user_id, Attempt.mode, Attempt.state, Attempt.started_at,
+                Attempt.submitted_at, Attempt.score, Attempt.max_score, Attempt.percent, Attempt.passed,
+                User.email, User.name, Exam.name, Exam.cohort_id)
+         .join(User, User.id == Attempt.user_id)
+         .outerjoin(Exam, Exam.id == Attempt.exam_id).where(*clauses)
+         .order_by(Attempt.started_at, Attempt.id))
+
+    def rows() -> Iterator[dict[str, Any]]:
+        for (aid, uid, mode, state, started, submitted, score, max_score, percent, passed, email, name,
+             exam_name, exam_cohort) in _stream(session, q):
+            cohort = names.get(exam_cohort) if exam_cohort is not None else None
+            yield {
+                "attempt_id": aid, "trainee_email": email, "trainee_name": name,
+                "cohort": cohort or "; ".join(by_user.get(uid, [])), "mode": mode, "exam": exam_name or "",
+                "state": state, "started_utc": utc_seconds(started), "submitted_utc": utc_seconds(submitted),
+                "score": score, "max_score": max_score, "percent": percent_0_100(percent), "passed": passed,
+            }
+    return rows()
 
 
 def results_rows(session: Session, actor: Actor | None, cohort_id: int | None = None,
                  exam_id: int | None = None) -> list[dict[str, Any]]:
-    """One row per attempt (keys: RESULT_COLUMNS), oldest first. ``percent`` is 0..1."""
-    cohorts, clauses = _scope(session, actor, cohort_id, exam_id)
-    names, by_user = _cohort_names(session, cohorts)
-    q = (select(Attempt, User, Exam).join(User, User.id == Attempt.user_id)
-         .outerjoin(Exam, Exam.id == Attempt.exam_id).where(*clauses)
-         .order_by(Attempt.started_at, Attempt.id))
-    rows = []
-    for attempt, user, exam in session.execute(q):
-        cohort = names.get(exam.cohort_id) if exam is not None and exam.cohort_id in names else None
-        rows.append({
-            "attempt_id": attempt.id, "trainee_email": user.email, "trainee_name": user.name,
-            "cohort": cohort or "; ".join(by_user.get(user.id, [])), "exam_or_mode": _label(attempt, exam),
-            "state": attempt.state, "started": attempt.started_at, "submitted": attempt.submitted_at,
-            "score": attempt.score, "max_score": attempt.max_score, "percent": attempt.percent,
-            "passed": attempt.passed,
-        })
-    return rows
+    """:func:`iter_results` as a list (small exports, tests)."""
+    return list(iter_results(session, actor, cohort_id, exam_id))
 
 
-def responses_rows(session: Session, actor: Actor | None, cohort_id: int | None = None,
-                   exam_id: int | None = None) -> list[dict[str, Any]]:
-    """One row per saved response (keys: RESPONSE_COLUMNS). ``answer`` is human readable with the letters the
-    trainee saw (options are shuffled per attempt): "B. Re-plan"; ``answer_letters`` is those letters alone
-    ("B", "A; C", "C -> A -> B"), ``answer_text`` the options' text alone; ``position`` is the question's
-    number in the attempt (1, 2, ...). Times are UTC."""
+# -- responses -----------------------------------------------------------------------------------------------
+
+def iter_responses(session: Session, actor: Actor | None, cohort_id: int | None = None,
+                   exam_id: int | None = None) -> Iterator[dict[str, Any]]:
+    """One row per item shown (keys: RESPONSE_COLUMNS), streamed. ``answer`` is human readable with the letters
+    the trainee saw (options are shuffled per attempt): "B. Re-plan"; ``answer_letters`` is those letters alone
+    ("B", "A; C", "C -> A -> B"), ``answer_text`` the options' text alone; ``position`` is the question's number
+    in the attempt (1, 2, ...). An unanswered item: blank answer, score 0."""
     _, clauses = _scope(session, actor, cohort_id, exam_id)
-    # Plain columns, not entities: a large export must not decode every question's JSON once per response.
+    in_scope = select(AttemptItem.question_version_id).join(Attempt, Attempt.id == AttemptItem.attempt_id)
+    questions: dict[int, Any] = {
+        v.id: to_question(v) for v in session.scalars(
+            select(QuestionVersion).where(QuestionVersion.id.in_(in_scope.where(*clauses).distinct())))
+    }
+    # Plain columns, not entities: a large export must not build an object per response.
     q = (select(Attempt.id, Attempt.mode, User.email, Exam.name, Response.answer, Response.is_correct,
                 Response.score, Response.max_score, Response.saved_at, QuestionVersion.id,
                 QuestionVersion.question_id, QuestionVersion.version, QuestionRow.topic, AttemptItem.position,
                 AttemptItem.option_order)
-         .select_from(Response)
-         .join(Attempt, Attempt.id == Response.attempt_id)
-         .outerjoin(AttemptItem, (AttemptItem.attempt_id == Response.attempt_id)
-                    & (AttemptItem.question_version_id == Response.question_version_id))
+         .select_from(AttemptItem)
+         .join(Attempt, Attempt.id == AttemptItem.attempt_id)
+         .outerjoin(Response, (Response.attempt_id == AttemptItem.attempt_id)
+                    & (Response.question_version_id == AttemptItem.question_version_id))
          .join(User, User.id == Attempt.user_id)
          .outerjoin(Exam, Exam.id == Attempt.exam_id)
-         .join(QuestionVersion, QuestionVersion.id == Response.question_version_id)
+         .join(QuestionVersion, QuestionVersion.id == AttemptItem.question_version_id)
          .join(QuestionRow, QuestionRow.id == QuestionVersion.question_id)
-         .where(*clauses)
-         .order_by(Attempt.started_at, Attempt.id, Response.id))
-    result = session.execute(q).all()
-    version_ids = {r[9] for r in result}
-    questions: dict[int, Any] = {
-        v.id: to_question(v)
-        for v in session.scalars(select(QuestionVersion).where(QuestionVersion.id.in_(version_ids)))
-    } if version_ids else {}
-    rows = []
-    for (attempt_id, mode, email, exam_name, answer, is_correct, score, max_score, saved_at, version_id,
-         question_id, version, topic, position, order) in result:
-        try:
-            shown, letters, text = _shown_answer(questions[version_id], answer, order or [])
-        except (IndexError, KeyError, TypeError, ValueError):
-            shown, letters, text = str(answer), "", str(answer)
-        rows.append({
-            "attempt_id": attempt_id, "trainee_email": email,
-            "exam_or_mode": f"exam: {exam_name}" if exam_name else mode,
-            "question_id": question_id, "question_version": version, "topic": topic,
-            "position": position + 1 if position is not None else None,
-            "answer": shown, "answer_letters": letters, "answer_text": text, "correct": is_correct,
-            "score": score, "max_score": max_score, "saved": saved_at,
-        })
-    return rows
+         # an exam shows every item; a practice or review only those it reached (saved an answer to)
+         .where(*clauses, or_(Attempt.mode == "exam", Response.id.is_not(None)))
+         .order_by(Attempt.started_at, Attempt.id, AttemptItem.position))
+
+    def rows() -> Iterator[dict[str, Any]]:
+        for (attempt_id, mode, email, exam_name, answer, is_correct, score, max_score, saved_at, version_id,
+             question_id, version, topic, position, order) in _stream(session, q):
+            question = questions.get(version_id)
+            if is_empty(answer):
+                shown = letters = text = ""
+                is_correct, score = False, 0.0
+            else:
+                try:
+                    shown, letters, text = _shown_answer(question, answer, order or [])
+                except (AttributeError, IndexError, KeyError, TypeError, ValueError):
+                    shown, letters, text = str(answer), "", str(answer)
+            if max_score is None:
+                max_score = float(question.points) if question is not None else 1.0
+            yield {
+                "attempt_id": attempt_id, "trainee_email": email, "mode": mode, "exam": exam_name or "",
+                "question_id": question_id, "question_version": version, "topic": topic,
+                "position": position + 1 if position is not None else None,
+                "answer": shown, "answer_letters": letters, "answer_text": text, "correct": is_correct,
+                "score": score, "max_score": max_score, "saved_utc": utc_seconds(saved_at),
+            }
+    return rows()
+
+
+def responses_rows(session: Session, actor: Actor | None, cohort_id: int | None = None,
+                   exam_id: int | None = None) -> list[dict[str, Any]]:
+    """:func:`iter_responses` as a list (small exports, tests)."""
+    return list(iter_responses(session, actor, cohort_id, exam_id))
 
 
 def _shown_answer(q: Any, answer: Any, order: list[int]) -> tuple[str, str, str]:
@@ -168,14 +226,94 @@ def _shown_answer(q: Any, answer: Any, order: list[int]) -> tuple[str, str, str]
     return full, sep.join(shown[i] for i in idxs), sep.join(q.options[i].text for i in idxs)
 
 
+# -- gradebook -----------------------------------------------------------------------------------------------
+
+def iter_gradebook(session: Session, actor: Actor | None, cohort_id: int | None = None,
+                   exam_id: int | None = None) -> Iterator[dict[str, Any]]:
+    """One row per trainee in scope (keys: GRADEBOOK_COLUMNS), by name: submitted exam attempts, best and
+    latest exam percent, passed, the newest valid certificate and when it expires, last activity."""
+    cohorts, clauses = _scope(session, actor, cohort_id, exam_id)
+    _, by_user = _cohort_names(session, cohorts)
+    people = select(User.id, User.email, User.name).where(User.role == "trainee")
+    if cohorts is not None:
+        people = people.where(User.id.in_(select(CohortMember.user_id).where(CohortMember.cohort_id.in_(cohorts))))
+    people = people.order_by(User.name, User.email)
+    exams_q = (select(Attempt.user_id, Attempt.percent, Attempt.passed)
+               .where(*clauses, Attempt.mode == "exam", Attempt.state.in_(FINISHED_STATES),
+                      Attempt.percent.is_not(None))
+               .order_by(Attempt.user_id, func.coalesce(Attempt.submitted_at, Attempt.started_at), Attempt.id))
+    exams: dict[int, list[tuple[float, bool | None]]] = defaultdict(list)
+    for uid, pct, passed in session.execute(exams_q):
+        exams[uid].append((pct, passed))
+    certs_q = (select(Certificate.user_id, Certificate.code, Certificate.expires_at)
+               .where(Certificate.revoked_at.is_(None), Certificate.superseded_by.is_(None))
+               .order_by(Certificate.user_id, Certificate.issued_at))
+    if exam_id is not None:
+        certs_q = certs_q.where(Certificate.exam_id == exam_id)
+    certs = {uid: (code, expires) for uid, code, expires in session.execute(certs_q)}  # the newest wins
+    last: dict[int, datetime] = {}
+    for q in (select(Attempt.user_id, func.max(Attempt.started_at)).where(*clauses).group_by(Attempt.user_id),
+              select(Attempt.user_id, func.max(Attempt.submitted_at)).where(*clauses).group_by(Attempt.user_id),
+              select(Attempt.user_id, func.max(Response.saved_at)).join(Response, Response.attempt_id == Attempt.id)
+              .where(*clauses).group_by(Attempt.user_id)):
+        for uid, when in session.execute(q):
+            if when is not None and (uid not in last or when > last[uid]):
+                last[uid] = when
+
+    def rows() -> Iterator[dict[str, Any]]:
+        for uid, email, name in _stream(session, people):
+            done = exams.get(uid, [])
+            code, expires = certs.get(uid, (None, None))
+            yield {
+                "trainee_email": email, "trainee_name": name, "cohort": "; ".join(by_user.get(uid, [])),
+                "exam_attempts": len(done), "best_exam_percent": percent_0_100(max((p for p, _ in done), default=None)),
+                "latest_exam_percent": percent_0_100(done[-1][0]) if done else None,
+                "passed": any(bool(ok) for _, ok in done) if done else None,
+                "certificate": code or "", "certificate_expires_utc": utc_seconds(expires),
+                "last_activity_utc": utc_seconds(last.get(uid)),
+            }
+    return rows()
+
+
+def gradebook_rows(session: Session, actor: Actor | None, cohort_id: int | None = None,
+                   exam_id: int | None = None) -> list[dict[str, Any]]:
+    return list(iter_gradebook(session, actor, cohort_id, exam_id))
+
+
+KINDS = {"results": (iter_results, RESULT_COLUMNS), "responses": (iter_responses, RESPONSE_COLUMNS),
+         "gradebook": (iter_gradebook, GRADEBOOK_COLUMNS)}
+
+
+# -- files ---------------------------------------------------------------------------------------------------
+
 def _columns_for(rows: list[Mapping[str, Any]]) -> tuple[str, ...] | None:
     if not rows:
         return None
     keys = set(rows[0])
-    for cols in (RESULT_COLUMNS, RESPONSE_COLUMNS):
+    for cols in (RESULT_COLUMNS, RESPONSE_COLUMNS, GRADEBOOK_COLUMNS):
         if keys == set(cols):
             return cols
     return None
+
+
+def csv_chunks(rows: Iterable[Mapping[str, Any]], columns: Sequence[str], *, chunk: int = CHUNK
+               ) -> Iterator[bytes]:
+    """A CSV (UTF-8 with BOM, the same cells as :func:`to_csv_bytes`) as a stream of byte chunks of ``chunk``
+    rows each: the first holds the header, so it comes even with no rows. Memory is one chunk."""
+    buf = io.StringIO()
+    writer = csv.writer(buf, lineterminator="\r\n")
+    writer.writerow([spreadsheet.neutralise(c) for c in columns])
+    encoding, pending = "utf-8-sig", 0
+    for r in rows:
+        writer.writerow([spreadsheet.csv_value(r.get(c)) for c in columns])
+        pending += 1
+        if pending == chunk:
+            yield buf.getvalue().encode(encoding)
+            buf.seek(0)
+            buf.truncate()
+            encoding, pending = "utf-8", 0
+    if pending or encoding == "utf-8-sig":
+        yield buf.getvalue().encode(encoding)
 
 
 def to_csv_bytes(rows: Iterable[Mapping[str, Any]], columns: Sequence[str] | None = None) -> bytes:
