@@ -21,10 +21,12 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+import yaml
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from quiz.adapters import aiken, gift
+from quiz.adapters.bank_files import _BankLoader  # the bank files' safe loader: no aliases, bounded nesting
 from quiz.adapters.gift import ImportDefaults, ImportProblem, ImportResult
 from quiz.adapters.orm import QuestionRow, QuestionVersion, utcnow
 from quiz.domain.bank import STATUSES, ItemError, Question, SourceRef, question_from_authoring, question_to_authoring
@@ -271,6 +273,109 @@ def edit(session: Session, actor: Actor | None, question_id: str, authoring: dic
     audit.record(session, actor, "question_edited", question_id, version=new.version)
     session.flush()
     return new.version
+
+
+MAX_YAML_CHARS = 50_000
+
+
+def parse_item_yaml(text: str) -> dict[str, Any]:
+    """One item typed in the editor's YAML tab, read as safely as a bank file (no anchors or aliases, bounded
+    nesting and size). Raises InvalidInput saying where: "line 4, column 9: ..."."""
+    if len(text or "") > MAX_YAML_CHARS:
+        raise InvalidInput(f"The item is longer than {MAX_YAML_CHARS:,} characters; one item is much shorter.")
+    loader = _BankLoader(text or "")
+    try:
+        node = loader.get_single_node()
+        data = loader.construct_document(node) if node is not None else None
+    except yaml.MarkedYAMLError as err:
+        mark = err.problem_mark or err.context_mark
+        where = f"line {mark.line + 1}, column {mark.column + 1}: " if mark is not None else ""
+        what = " ".join(p for p in (err.context, err.problem) if p) or str(err).splitlines()[0]
+        raise InvalidInput(f"That is not valid YAML: {where}{what}.") from None
+    except yaml.YAMLError as err:
+        raise InvalidInput(f"That is not valid YAML: {str(err).splitlines()[0]}.") from None
+    finally:
+        loader.dispose()
+    if not isinstance(data, dict):
+        raise InvalidInput("The item must be a mapping of fields (id, type, stem, ...), one per line.")
+    return data
+
+
+def next_free_id(session: Session, topic: str) -> str:
+    """The next unused id of the form ``<topic>-NNN`` (one past the highest number the topic has used)."""
+    prefix = f"{topic}-"
+    used = [qid[len(prefix):] for qid in session.scalars(select(QuestionRow.id).where(QuestionRow.id.startswith(
+        prefix, autoescape=True)))]
+    n = max((int(u) for u in used if u.isdigit()), default=0) + 1
+    while session.get(QuestionRow, f"{prefix}{n:03d}") is not None:  # pragma: no cover - a gap filled by hand
+        n += 1
+    return f"{prefix}{n:03d}"
+
+
+def check_draft(session: Session, actor: Actor | None, authoring: dict[str, Any], *, question_id: str | None = None,
+                catalogue: Catalogue | None = None) -> Question:
+    """The item an editor holds, validated as saving would validate it (``question_id``: the item being edited,
+    whose case set and status it keeps; None: a new draft, given the next free id of its topic). Writes
+    nothing. Raises InvalidInput listing every problem."""
+    _staff(actor)
+    data = dict(authoring)
+    case = None
+    if question_id is not None:
+        row, version = _current(session, question_id)
+        data["id"], data["status"] = question_id, row.status
+        case = to_question(version, row.status).case
+    else:
+        data["status"] = "draft"
+        if not str(data.get("id") or "").strip():
+            topic = str(data.get("topic") or "").strip()
+            data["id"] = next_free_id(session, topic) if topic else "new-item"
+    try:
+        q = question_from_authoring(data, case=case)
+    except ItemError as err:
+        raise InvalidInput("; ".join(err.problems)) from None
+    problems = _catalogue_problems(q, catalogue if catalogue is not None else load_catalogue(session),
+                                  _db_topics(session))
+    if problems:
+        raise InvalidInput("; ".join(problems))
+    return q
+
+
+def lint_draft(session: Session, actor: Actor | None, question: Question) -> list[str]:
+    """The item-writing linter's warnings for an item not saved yet (compared with every live or draft item)."""
+    _staff(actor)
+    others = [c.question for c in current_questions(session, statuses=("live", "draft"))]
+    return lint_question(question, others)
+
+
+def create(session: Session, actor: Actor | None, authoring: dict[str, Any], *,
+           catalogue: Catalogue | None = None) -> str:
+    """Add a new item as a draft (approve it to make it live); return its id. Without an id it gets the next
+    free id of its topic. Raises InvalidInput listing every problem, Conflict when the id is taken."""
+    _staff(actor)
+    wanted = str(authoring.get("id") or "").strip()
+    if wanted and session.get(QuestionRow, wanted) is not None:
+        raise Conflict(f"There is already an item {wanted}; leave the id empty to get the next free one.")
+    q = check_draft(session, actor, authoring, catalogue=catalogue)
+    row = QuestionRow(id=q.id, topic=q.topic, status="draft", status_source="trainer", current_version=0)
+    session.add(row)
+    session.flush()
+    add_version(session, row, q, "editor", created_by=actor.id if actor else None)
+    audit.record(session, actor, "question_created", q.id, after={"status": "draft", "version": 1})
+    session.flush()
+    return q.id
+
+
+def duplicate(session: Session, actor: Actor | None, question_id: str) -> str:
+    """A new draft with the content of ``question_id`` under the next free id of its topic; return that id.
+    An item of a case set is copied as a stand-alone item (the case's scenario is not part of the copy)."""
+    _staff(actor)
+    row, version = _current(session, question_id)
+    data = question_to_authoring(to_question(version, row.status))
+    data.pop("id", None)
+    data["status"] = "draft"
+    new_id = create(session, actor, data)
+    audit.record(session, actor, "question_duplicated", new_id, copied_from=question_id)
+    return new_id
 
 
 # -- import / export --------------------------------------------------------------------------------------------

@@ -248,13 +248,14 @@ def test_bank_curation_approves_a_draft_then_retires_it_and_refuses_a_bad_edit(a
     with app_env.sessions() as s:
         assert s.get(QuestionRow, "hygiene-004").status == "retired"
     at.toggle(key="bank_edit_open").set_value(True).run()
-    at.text_area(key="bank_edit_hygiene-004").input("type: single\nstem: [unclosed")
-    button(at, "Save as a new version").click().run()
+    at.radio(key="qe_mode").set_value("yaml").run()
+    at.text_area(key="qe_yaml").input("type: single\nstem: [unclosed")
+    button(at, "Save the YAML").click().run()
     no_trace(at)
     assert "not valid YAML" in texts(at)
     # a refused save keeps the editor open, with the trainer's text and the reason
     assert at.toggle(key="bank_edit_open").value
-    assert at.text_area(key="bank_edit_hygiene-004").value == "type: single\nstem: [unclosed"
+    assert at.text_area(key="qe_yaml").value == "type: single\nstem: [unclosed"
     # and the section stays where the trainer is, after an action too
     assert at.radio(key="bank_section").value == "browse"
 
@@ -263,15 +264,16 @@ def test_bank_editor_refusing_a_key_out_of_range_keeps_the_editor_open_and_the_t
     at = open_page(trainer, "bank")
     at.text_input(key="bank_search").input("hygiene-004").run()
     at.toggle(key="bank_edit_open").set_value(True).run()
-    original = at.text_area(key="bank_edit_hygiene-004").value
+    at.radio(key="qe_mode").set_value("yaml").run()
+    original = at.text_area(key="qe_yaml").value
     edited = re.sub(r"(?m)^key: .*$", "key: E", original)
     assert edited != original and "key: E" in edited
-    at.text_area(key="bank_edit_hygiene-004").input(edited)
-    button(at, "Save as a new version").click().run()
+    at.text_area(key="qe_yaml").input(edited)
+    button(at, "Save the YAML").click().run()
     no_trace(at)
     assert at.error and "out of range" in at.error[0].value, [e.value for e in at.error]
     assert at.toggle(key="bank_edit_open").value
-    assert at.text_area(key="bank_edit_hygiene-004").value == edited
+    assert at.text_area(key="qe_yaml").value == edited
     with app_env.sessions() as s:
         assert s.get(QuestionRow, "hygiene-004").current_version == 1
 

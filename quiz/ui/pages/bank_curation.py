@@ -1,17 +1,18 @@
 """Question bank: browse and search items with their statistics beside them; approve a draft, retire an item,
-edit an item (a new version; past attempts keep theirs); import GIFT or Aiken files (all or nothing); export
-GIFT."""
+write a new item or duplicate one (drafts), edit an item in a form with a trainee's preview and the item-writing
+lint beside it, or as YAML (a new version; past attempts keep theirs); import GIFT or Aiken files (all or
+nothing); export GIFT."""
 
 from __future__ import annotations
 
 from functools import partial
 
 import streamlit as st
-import yaml
 
 from quiz.domain.bank import QUESTION_TYPES, STATUSES
 from quiz.services import bank_admin, item_analysis, progress
 from quiz.services.errors import ServiceError
+from quiz.ui import question_editor as editor
 from quiz.ui import runtime
 from quiz.ui.pages.cohorts import require_trainer
 from quiz.ui.pages.item_analysis import flags_text, judged, num
@@ -24,22 +25,6 @@ _flash = partial(runtime.show_flash, "bank")
 _done = partial(runtime.flash_and_rerun, "bank")
 
 
-def _save_edit(actor, qid: str, text: str) -> None:  # noqa: ANN001
-    """Save the edited YAML as a new version, or say why not (the editor stays open with the text kept)."""
-    try:
-        data = yaml.safe_load(text)
-    except yaml.YAMLError as err:
-        st.error(f"That is not valid YAML: {plain(str(err).splitlines()[0])}")
-        return
-    if not isinstance(data, dict):
-        st.error("The item must be a mapping of fields (id, type, stem, ...).")
-        return
-    version = runtime.run(bank_admin.edit, actor, qid, data, catalogue=_catalogue())
-    if version:
-        st.session_state.pop(f"bank_edit_{qid}", None)  # reload the editor from the saved version
-        _done(f"{qid} saved as version {version}.")
-
-
 def _catalogue():  # noqa: ANN202
     try:
         with runtime.db() as session:
@@ -48,7 +33,60 @@ def _catalogue():  # noqa: ANN202
         return None
 
 
+EDITOR = "qe"  # the editor's widget prefix (quiz/ui/question_editor.py)
+
+
+def _saved(qid: str, message: str) -> None:
+    """After a save: keep the item in view (even if the search no longer matches it) and reopen it."""
+    st.session_state["_bank_next"] = qid
+    st.session_state["_bank_reopen"] = qid
+    _done(message)
+
+
+def _editor_for(actor, qid: str | None) -> None:  # noqa: ANN001
+    """Open the editor on ``qid`` (its current version), or on a blank new draft (``None``)."""
+    if qid is None:
+        topic = st.session_state.get("bank_topic") or ""
+        editor.start(EDITOR, {"type": "single", "topic": topic, "difficulty": "medium",
+                              "options": [{"text": "", "feedback": ""} for _ in range(4)]})
+    else:
+        detail = runtime.run(bank_admin.get_question, actor, qid)
+        if detail is None:
+            return
+        editor.start(EDITOR, detail.authoring)
+    st.session_state["_bank_editor"] = {"qid": qid}
+
+
+def _apply_pending(actor) -> None:  # noqa: ANN001
+    nxt = st.session_state.pop("_bank_next", None)
+    if nxt:
+        st.session_state["bank_item"] = nxt  # before the chooser is drawn
+        st.session_state["_bank_pinned"] = nxt
+    reopen = st.session_state.pop("_bank_reopen", None)
+    if reopen:
+        _editor_for(actor, reopen)
+        st.session_state["bank_edit_open"] = True
+
+
+def _new_question(actor) -> bool:  # noqa: ANN001
+    """The "New question" editor, when open; True while it is."""
+    state = st.session_state.get("_bank_editor")
+    if not (state and state["qid"] is None and editor.is_open(EDITOR)):
+        return False
+    st.subheader("New question (saved as a draft)")
+    if st.button("Cancel", key="bank_new_cancel"):
+        st.session_state.pop("_bank_editor", None)
+        st.rerun()
+    editor.render(EDITOR, actor, question_id=None, on_saved=_saved)
+    return True
+
+
 def _browse(actor) -> None:  # noqa: ANN001
+    _apply_pending(actor)
+    if st.button("New question", key="bank_new", icon=":material/add:"):
+        _editor_for(actor, None)
+    if _new_question(actor):
+        return
     c1, c2, c3, c4 = st.columns([3, 2, 1, 1])
     search = c1.text_input("Search (id, stem, options, tags)", key="bank_search")
     with runtime.db() as session:
@@ -60,8 +98,16 @@ def _browse(actor) -> None:  # noqa: ANN001
     qtype = c4.selectbox("Type", ["", *QUESTION_TYPES], format_func=lambda s: s or "All", key="bank_type")
     items = runtime.run(bank_admin.list_questions, actor, search=search or None, topic=topic or None,
                         status=status or None, type=qtype or None) or []
+    pinned = st.session_state.get("_bank_pinned")
+    kept = ""
+    if pinned and pinned not in {q.id for q in items}:
+        detail = runtime.run(bank_admin.get_question, actor, pinned)
+        if detail is not None:  # just saved or created: stays in view although the filters no longer match it
+            items = [detail.summary, *items]
+            kept = f" {pinned} is kept in view (you just saved it) although it no longer matches the filters."
     stats = runtime.run(item_analysis.bank_item_statistics, actor) or {}
-    st.caption(f"{len(items)} item(s). Statistics: over each trainee's first attempt at the exams you can see.")
+    st.caption(plain(f"{len(items)} item(s).{kept} Statistics: over each trainee's first attempt at the exams you "
+                     "can see."))
     st.dataframe([{
         "Item": q.id, "Topic": progress.topic_label(q.topic, names), "Type": q.type, "Difficulty": q.difficulty,
         "Status": q.status,
@@ -74,6 +120,8 @@ def _browse(actor) -> None:  # noqa: ANN001
         return
     st.subheader("One item")
     ids = [q.id for q in items]
+    if st.session_state.get("bank_item") not in ids:
+        st.session_state.pop("bank_item", None)
     qid = st.selectbox("Item", ids, key="bank_item")
     detail = runtime.run(bank_admin.get_question, actor, qid)
     if detail is None:
@@ -84,36 +132,40 @@ def _browse(actor) -> None:  # noqa: ANN001
                 f"({plain(s.origin)}) · source: {plain(s.source)}")
     if s.review_note:
         st.info(f"Review note: {plain(s.review_note)}")
-    q = detail.question
-    st.markdown(plain(q.stem))
-    for i, o in enumerate(q.options):
-        right = i in q.correct_indexes
-        st.markdown(f"{chr(65 + i)}\\. {plain(o.text)}" + (" — **right answer**" if right else ""))
-    for w in runtime.run(bank_admin.lint_warnings, actor, qid) or []:
-        st.warning(f"Item writing: {plain(w)}")
+    editing = st.toggle("Edit this item (saves a new version; past attempts keep theirs)", key="bank_edit_open")
+    if not editing:
+        q = detail.question
+        st.markdown(plain(q.stem))
+        for i, o in enumerate(q.options):
+            right = i in q.correct_indexes
+            st.markdown(f"{chr(65 + i)}\\. {plain(o.text)}" + (" — **right answer**" if right else ""))
+        for w in runtime.run(bank_admin.lint_warnings, actor, qid) or []:
+            st.warning(f"Item writing: {plain(w)}")
     if qid in stats and not judged(stats[qid]):
         st.caption(plain(flags_text(stats[qid]).capitalize() + "."))
     elif qid in stats:
         for f in stats[qid].flags:
             st.warning(plain(f.reason))
-    b1, b2, _ = st.columns([1, 1, 3])
+    b1, b2, b3, _ = st.columns([1, 1, 1, 2])
     if s.status == "draft" and b1.button("Approve (make live)", key="bank_approve") and runtime.run(
             bank_admin.approve, actor, qid):
         _done(f"{qid} is live: trainees can now be given it.")
     if s.status != "retired" and b2.button("Retire", key="bank_retire") and runtime.run(bank_admin.retire, actor, qid):
         _done(f"{qid} is retired: no new attempt will show it; past attempts and statistics keep it.")
-    # a toggle, not an expander: it stays open after a refused save, so the message and the text stay in view
-    if not st.toggle("Edit this item (saves a new version; past attempts keep theirs)", key="bank_edit_open"):
+    if b3.button("Duplicate", key="bank_duplicate", help="A new draft with this item's content, under the next free "
+                 "id of its topic"):
+        new_id = runtime.run(bank_admin.duplicate, actor, qid)
+        if new_id:
+            _saved(new_id, f"{new_id} created as a draft copy of {qid}. Edit it, then approve it.")
+    if not editing:
         return
-    problems = st.container()  # any refusal shows here, above the text
-    with st.form(f"edit_{qid}"):
-        text = st.text_area("The item, in the bank's YAML form", yaml.safe_dump(detail.authoring, sort_keys=False,
-                                                                                allow_unicode=True),
-                            height=360, key=f"bank_edit_{qid}")
-        submitted = st.form_submit_button("Save as a new version")
-    if submitted:
-        with problems:
-            _save_edit(actor, qid, text)
+    state = st.session_state.get("_bank_editor")
+    if not (state and state["qid"] == qid and editor.is_open(EDITOR)):
+        _editor_for(actor, qid)
+    case = detail.question.case
+    note = (f"Item {case.position} of {case.size} of the case set '{case.title}': the shared scenario is edited in "
+            "the case set's file.") if case else None
+    editor.render(EDITOR, actor, question_id=qid, on_saved=_saved, case_note=note)
 
 
 def _import(actor) -> None:  # noqa: ANN001
