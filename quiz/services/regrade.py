@@ -27,7 +27,7 @@ from sqlalchemy.orm import Session, selectinload
 from quiz.adapters.orm import Attempt, AttemptItem, Certificate, Exam, QuestionRow, QuestionVersion, Response
 from quiz.domain.regrading import MODES, CannotRegrade, rescore
 from quiz.domain.scoring import ItemScore, total_score
-from quiz.services import audit
+from quiz.services import audit, data_version
 from quiz.services.attempts.grading import pass_mark_of
 from quiz.services.errors import InvalidInput, NotFound, PermissionDenied
 from quiz.services.permissions import Actor, require_cohort, require_staff, require_view_user
@@ -122,6 +122,7 @@ def apply(session: Session, actor: Actor, *, exam_id: int, question_id: str | No
         attempt.settings = settings
         _sync_certificate(session, attempt, change, now)
     session.flush()
+    data_version.bump(session)  # cached dashboards and progress pages recompute
     audit.record(session, actor, "regrade_applied", plan.exam, exam_id=exam_id, question_id=question_id, mode=mode,
                  attempts_checked=plan.attempts_checked, skipped=list(plan.skipped),
                  before=[_result(c, old=True) for c in plan.changes],
@@ -290,6 +291,7 @@ def override_response(session: Session, actor: Actor, attempt_id: int, position:
     change = _change(session, attempt, before, (ResponseChange(
         item.question_version.question_id, position, old_score, float(score), resp.max_score, resp.max_score),))
     _sync_certificate(session, attempt, change, now)
+    data_version.bump(session)
     audit.record(session, actor, "response_overridden", f"attempt {attempt.id}", attempt_id=attempt.id,
                  question_id=item.question_version.question_id, reason=reason,
                  before={"score": old_score, **before}, after={"score": float(score), **_snapshot(attempt)})
@@ -311,6 +313,7 @@ def override_result(session: Session, actor: Actor, attempt_id: int, passed: boo
     attempt.settings = settings
     change = _change(session, attempt, before, ())
     _sync_certificate(session, attempt, change, now)
+    data_version.bump(session)
     audit.record(session, actor, "result_overridden", f"attempt {attempt.id}", attempt_id=attempt.id, reason=reason,
                  before=before, after=_snapshot(attempt))
     return change

@@ -12,6 +12,7 @@ from quiz.domain.scoring import (
     score_item,
     total_score,
 )
+from quiz.services import data_version
 from quiz.services.attempts.common import (
     EXAM_LOCK_MESSAGE,
     ExamInProgress,
@@ -75,6 +76,7 @@ def finalise(session: Session, attempt: Attempt, state: str, now: datetime) -> i
     attempt.score, attempt.max_score, attempt.percent = total.score, total.max_score, total.percent
     attempt.passed = total.passed
     session.flush()
+    data_version.bump(session)  # cached dashboards and progress pages recompute
     if attempt.mode == "exam":
         from quiz.services import certificates, review
 
