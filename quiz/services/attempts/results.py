@@ -125,7 +125,7 @@ def results(session: Session, actor: Actor, attempt_id: int, *, now: datetime | 
         items=items if show_items else [],
         certificate_code=code_for_attempt(session, attempt.id),
         show_score=show_score, show_answers=opts["show_answers"], show_explanations=opts["show_explanations"],
-        detail_closed=closed,
+        detail_closed=closed, pass_mark_method=(attempt.settings or {}).get("pass_mark_method", "fixed"),
     )
 
 

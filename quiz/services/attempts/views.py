@@ -149,6 +149,7 @@ class ResultsView:
     show_answers: bool = True
     show_explanations: bool = True
     detail_closed: str | None = None  # why answers and explanations are withheld just now (an exam is running)
+    pass_mark_method: str = "fixed"  # "angoff": pass_mark is the cut score of this attempt's own items
 
     @property
     def not_reached(self) -> int:

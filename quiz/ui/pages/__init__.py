@@ -44,6 +44,10 @@ PAGES: tuple[PageSpec, ...] = (
     PageSpec("regrade", "Regrade and overrides", "regrade", ":material/rule:", ("trainer", "admin"),
              "Question bank"),
     PageSpec("audit", "Audit trail", "audit_log", ":material/history:", ("trainer", "admin"), "Question bank"),
+    PageSpec("standard-setting", "Standard setting", "standard_setting", ":material/balance:", ("trainer", "admin"),
+             "Question bank"),
+    PageSpec("rating", "Rate items (Angoff)", "rating", ":material/thumbs_up_down:", ("trainer", "admin"),
+             "Question bank"),
     PageSpec("users", "Users", "users", ":material/admin_panel_settings:", ("admin",), "Administration"),
     # everyone logged in
     PageSpec("account", "My account", "account", ":material/manage_accounts:", ("trainee", "trainer", "admin"),

@@ -15,6 +15,8 @@ from quiz.ui import runtime
 from quiz.ui.pages.cohorts import pick_cohort, require_trainer, when
 from quiz.ui.text import plain
 
+METHOD_LABELS = {"fixed": "Fixed: the pass mark for every attempt",
+                 "angoff": "Angoff: each attempt's own cut score"}
 REVIEW_LABELS = {
     "show_score": "Show the score",
     "show_answers": "Show which answers were right",
@@ -107,6 +109,11 @@ def _exam_form(prefix: str, counts: dict[str, int], exam: exams.ExamInfo | None)
                                    help="A pass earns a certificate that expires this many months after it is "
                                         "issued; 60 days before, the trainee is asked to sit the exam again. "
                                         "A change applies to certificates issued from then on.")
+        method = st.radio("Pass mark method", list(METHOD_LABELS), format_func=METHOD_LABELS.get, horizontal=True,
+                          index=1 if exam and exam.pass_mark_method == "angoff" else 0, key=f"{prefix}_method",
+                          help="Angoff: each attempt's pass mark is the sum of the panel's mean ratings of the items "
+                               "it drew (Standard setting page); items with fewer than 3 ratings count at the pass "
+                               "mark above. A change applies to attempts started from then on.")
         st.markdown("**After an attempt, the trainee sees**")
         review_now = exam.review_options if exam else exams.DEFAULT_REVIEW
         review = {k: st.checkbox(label, value=bool(review_now.get(k)), key=f"{prefix}_{k}")
@@ -120,7 +127,7 @@ def _exam_form(prefix: str, counts: dict[str, int], exam: exams.ExamInfo | None)
     return dict(name=name, topics=topics, difficulty_mix={k: v / 100 for k, v in mix.items() if v} or None,
                 time_limit_minutes=int(minutes), pass_mark=float(mark) / 100, attempts_allowed=int(tries),
                 wait_hours=float(wait), review_options=review, opens_at=opens, closes_at=closes,
-                validity_months=int(validity) if validity is not None else None)
+                validity_months=int(validity) if validity is not None else None, pass_mark_method=method)
 
 
 def _table(items: list[exams.ExamInfo]) -> None:
@@ -131,7 +138,8 @@ def _table(items: list[exams.ExamInfo]) -> None:
 
     st.dataframe([{
         "Exam": e.name, "Questions": e.total_items, "Time": f"{e.time_limit_minutes} min",
-        "Pass mark": f"{e.pass_mark:.0%}", "Attempts": e.attempts_allowed, "Wait": f"{e.wait_hours:g} h",
+        "Pass mark": f"{e.pass_mark:.0%}" + (" (Angoff)" if e.pass_mark_method == "angoff" else ""),
+        "Attempts": e.attempts_allowed, "Wait": f"{e.wait_hours:g} h",
         "Open": window(e), "Status": "active" if e.is_active else "deactivated", "Sat": e.attempts,
         "Certificate": f"{e.validity_months} months" if e.validity_months else "never expires",
     } for e in items], hide_index=True, width="stretch")

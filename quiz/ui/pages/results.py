@@ -85,6 +85,13 @@ def next_steps(actor, res: attempts.ResultsView, exam_id: int | None) -> None:  
             switch_to("practice")
 
 
+def pass_mark_text(res: attempts.ResultsView) -> str:
+    """'pass mark 70%', or for an Angoff exam the attempt's own cut score and why it is its own."""
+    if res.pass_mark_method == "angoff":
+        return f"pass mark {res.pass_mark or 0:.1%}, set for the questions you drew"
+    return f"pass mark {res.pass_mark or 0:.0%}"
+
+
 def show_results(res: attempts.ResultsView) -> None:
     names = runtime.run(progress.topic_names) or {}
     st.subheader(plain(res.title))
@@ -92,9 +99,9 @@ def show_results(res: attempts.ResultsView) -> None:
         st.caption("Time ran out: this attempt was submitted with the answers saved before the deadline.")
     if res.mode == "exam":
         if res.passed:
-            st.success(f"**You passed** (pass mark {res.pass_mark or 0:.0%}).", icon=":material/workspace_premium:")
+            st.success(f"**You passed** ({pass_mark_text(res)}).", icon=":material/workspace_premium:")
         else:
-            st.error(f"**Not passed this time** (pass mark {res.pass_mark or 0:.0%}).", icon=":material/info:")
+            st.error(f"**Not passed this time** ({pass_mark_text(res)}).", icon=":material/info:")
     if res.mode == "exam" and res.passed:
         show_certificate(runtime.require_actor(), res.attempt_id)
     if res.score is not None:
