@@ -36,7 +36,7 @@ def render() -> None:
     if rows is None:
         return
     st.caption(f"{len(rows)} row(s). Dates are in UTC."
-               + (" `percent` is a fraction from 0 to 1 (0.75 means 75%)." if "percent" in columns else ""))
+               + (" The percent column is a fraction from 0 to 1 (0.75 means 75%)." if "percent" in columns else ""))
     if rows:
         # a static table, not st.dataframe: its toolbar offers its own 'Download as CSV' of only these rows,
         # next to the real download below
