@@ -73,6 +73,8 @@ def shot(page, name: str) -> Path:  # noqa: ANN001
     """A full-page screenshot for the reviewer: tests/e2e/artifacts/<name>.png."""
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     path = ARTIFACTS / f"{name}.png"
+    wait_idle(page)
+    page.wait_for_timeout(800)  # tables and charts draw after the script has run
     page.screenshot(path=str(path), full_page=False)
     return path
 
