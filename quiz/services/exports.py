@@ -49,7 +49,7 @@ from quiz.services.questions import to_question
 CHUNK = 2000  # rows fetched from the database (and written to a CSV) at a time
 
 RESULT_COLUMNS = ("attempt_id", "trainee_email", "trainee_name", "cohort", "mode", "exam", "state",
-                  "started_utc", "submitted_utc", "score", "max_score", "percent", "passed")
+                  "started_utc", "submitted_utc", "score", "max_score", "percent", "passed", "pass_mark")
 RESPONSE_COLUMNS = ("attempt_id", "trainee_email", "mode", "exam", "question_id", "question_version", "topic",
                     "position", "answer", "answer_letters", "answer_text", "correct", "score", "max_score",
                     "saved_utc")
@@ -127,20 +127,23 @@ def iter_results(session: Session, actor: Actor | None, cohort_id: int | None = 
     names, by_user = _cohort_names(session, cohorts)
     q = (select(Attempt.id, Attempt.user_id, Attempt.mode, Attempt.state, Attempt.started_at,
                 Attempt.submitted_at, Attempt.score, Attempt.max_score, Attempt.percent, Attempt.passed,
-                User.email, User.name, Exam.name, Exam.cohort_id)
+                User.email, User.name, Exam.name, Exam.cohort_id, Attempt.settings, Exam.pass_mark)
          .join(User, User.id == Attempt.user_id)
          .outerjoin(Exam, Exam.id == Attempt.exam_id).where(*clauses)
          .order_by(Attempt.started_at, Attempt.id))
 
     def rows() -> Iterator[dict[str, Any]]:
         for (aid, uid, mode, state, started, submitted, score, max_score, percent, passed, email, name,
-             exam_name, exam_cohort) in _stream(session, q):
+             exam_name, exam_cohort, settings, exam_mark) in _stream(session, q):
+            # the attempt's own pass mark (fixed at its start; an Angoff exam's cut score of its items), 0-100
+            mark = (settings or {}).get("pass_mark", exam_mark) if mode == "exam" else None
             cohort = names.get(exam_cohort) if exam_cohort is not None else None
             yield {
                 "attempt_id": aid, "trainee_email": email, "trainee_name": name,
                 "cohort": cohort or "; ".join(by_user.get(uid, [])), "mode": mode, "exam": exam_name or "",
                 "state": state, "started_utc": utc_seconds(started), "submitted_utc": utc_seconds(submitted),
                 "score": score, "max_score": max_score, "percent": percent_0_100(percent), "passed": passed,
+                "pass_mark": percent_0_100(mark),
             }
     return rows()
 

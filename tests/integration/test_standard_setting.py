@@ -23,7 +23,7 @@ import pytest
 from sqlalchemy import select
 
 from quiz.adapters.orm import Attempt, AuditEvent
-from quiz.services import attempts, exams
+from quiz.services import attempts, exams, exports
 from quiz.services import standard_setting as sts
 from quiz.services import standard_setting_results as ssr
 from quiz.services.errors import Conflict, InvalidInput, PermissionDenied
@@ -171,6 +171,8 @@ def test_each_attempt_gets_the_cut_score_of_the_items_it_drew(platform, panel):
     assert settings["pass_mark_fallback"] == [q for q in drawn if q == S2]
     assert res.pass_mark == pytest.approx(expected, abs=1e-6) and res.pass_mark_method == "angoff"
     assert res.passed is False  # 50 % is below every possible cut here (the lowest is 60 %)
+    rows = call(platform, exports.results_rows, panel["T"], exam_id=panel["exam"])
+    assert [r["pass_mark"] for r in rows] == [round(expected * 100, 1)]  # exports carry the attempt's own mark
     check = call(platform, ssr.reality_check, panel["T"], panel["study"])
     assert check.attempts == 1 and check.fixed_pass_rate == 0 and check.angoff_pass_rate == 0
     assert check.angoff_mean_cut == pytest.approx(expected, abs=1e-6) and check.hofstee is None
