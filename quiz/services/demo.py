@@ -4,8 +4,12 @@ Answers follow an item-response model so the dashboard and the item statistics l
 
 * each trainee has an ability ``theta`` (normal) that grows over their course as they practise;
 * each item has a difficulty ``b`` (from its easy/medium/hard label, plus noise) and a discrimination ``a``;
-  a few items are deliberately poor (discrimination near zero or negative) and some distractors are almost
-  never chosen, so item analysis has something to flag;
+  a few items are deliberately poor (a negative discrimination, as a wrong key gives: abler trainees miss them
+  more often; :attr:`DemoReport.poor_items`) and some distractors are almost never chosen, so item analysis
+  has something to flag;
+* besides the certification exam, each cohort sits module tests that cover their topics whole, so every live
+  item has about one first-attempt answer per trainee (40 with the default size): enough for the pooled
+  statistics' intervals to find the poor items (:mod:`quiz.services.pooled_statistics`);
 * P(right) = c + (1 - c) / (1 + exp(-a (theta - b))), with a small guessing floor ``c``.
 
 Everything is drawn from one ``random.Random(seed)`` and written with bulk inserts, so the same seed gives the
@@ -72,6 +76,8 @@ class DemoReport:
     certificates: int = 0
     removed_previous: bool = False
     per_cohort: dict[str, int] = field(default_factory=dict)
+    module_tests: list[str] = field(default_factory=list)
+    poor_items: list[str] = field(default_factory=list)  # deliberately poor (negative discrimination)
 
 
 @dataclass
@@ -82,6 +88,7 @@ class _Item:
     b: float  # difficulty
     c: float  # guessing floor
     weights: list[float]  # how attractive each wrong option is (single items)
+    poor: bool = False  # deliberately poor: a negative discrimination, as a wrong key gives
 
 
 def trainee_identity(names: list[tuple[str, str]], n: int) -> tuple[str, str]:
@@ -136,14 +143,15 @@ def _item_model(rng: random.Random, cq: Any) -> _Item:
     base = {"easy": -1.2, "medium": 0.0, "hard": 1.1}[q.difficulty]
     b = base + rng.gauss(0, 0.45)
     a = math.exp(rng.gauss(0.1, 0.25))
-    if rng.random() < 0.08:  # a poor item: barely separates abler from weaker trainees (or reverses)
-        a = rng.uniform(-0.5, 0.15)
+    poor = rng.random() < 0.08
+    if poor:  # a poor item, as with a wrong key: abler trainees get it wrong more often than weaker ones
+        a, b = -rng.uniform(1.4, 2.2), rng.gauss(0, 0.4)
     c = {"true_false": 0.35, "single": 0.12}.get(q.type, 0.03)
     n_wrong = max(0, len(q.options) - len(q.correct_indexes))
     weights = [rng.uniform(0.4, 1.6) for _ in range(n_wrong)]
     if weights and len(weights) >= 2 and rng.random() < 0.3:  # an implausible distractor nobody picks
         weights[rng.randrange(len(weights))] = 0.02
-    return _Item(q, cq.version_id, a, b, c, weights)
+    return _Item(q, cq.version_id, a, b, c, weights, poor)
 
 
 def _answer(rng: random.Random, item: _Item, right: bool) -> Any:
@@ -264,6 +272,23 @@ def _exam_blueprint(by_topic: dict[str, list[_Item]], per_topic: int) -> dict[st
             if len(items) >= 2 or (t in SAFETY_TOPICS and items)}
 
 
+def _modules(by_topic: dict[str, list[_Item]], count: int = 4) -> list[list[str]]:
+    """The topics split into ``count`` module tests of about the same number of items (in topic order)."""
+    topics = sorted(by_topic)
+    count = max(1, min(count, len(topics)))
+    total = sum(len(by_topic[t]) for t in topics)
+    groups: list[list[str]] = []
+    current: list[str] = []
+    done = 0
+    for t in topics:
+        current.append(t)
+        done += len(by_topic[t])
+        if len(groups) < count - 1 and done >= total * (len(groups) + 1) / count:
+            groups.append(current)
+            current = []
+    return groups + ([current] if current else [])
+
+
 def populate(session: Session, *, seed: int = 7, trainees: int = 40, days: int = 150, force: bool = False,
              now: datetime | None = None) -> DemoReport:
     """Fill the database with the demo academy (inside the caller's transaction)."""
@@ -279,7 +304,8 @@ def populate(session: Session, *, seed: int = 7, trainees: int = 40, days: int =
     if demo_exists:
         removed = remove_demo(session)
     taken = session.scalar(select(func.count(Cohort.id)).where(Cohort.name.in_(COHORT_NAMES))) or 0
-    taken += session.scalar(select(func.count(Exam.id)).where(Exam.name.like("Demo certification%"))) or 0
+    taken += session.scalar(select(func.count(Exam.id)).where(Exam.name.like("Demo certification%")
+                                                                | Exam.name.like("Demo module test%"))) or 0
     if taken:
         raise Conflict("Cohorts or exams with the demo's names already exist; rename them first.")
 
@@ -290,6 +316,7 @@ def populate(session: Session, *, seed: int = 7, trainees: int = 40, days: int =
     rng = random.Random(seed)
     now = (now or datetime.now(UTC)).replace(microsecond=0)
     items = {c.question.id: _item_model(rng, c) for c in live}
+    report_poor = sorted(qid for qid, it in items.items() if it.poor)
     by_topic: dict[str, list[_Item]] = {}
     for it in items.values():
         by_topic.setdefault(it.q.topic, []).append(it)
@@ -305,7 +332,8 @@ def populate(session: Session, *, seed: int = 7, trainees: int = 40, days: int =
     sizes = [trainees - trainees // 2, trainees // 2]
     names = [(f, la) for la in LAST for f in FIRST]
     random.Random(seed).shuffle(names)  # names depend on the seed only, not on the size of the bank
-    report = DemoReport(TRAINER_EMAIL, DEMO_PASSWORD, list(COHORT_NAMES), [], [], removed_previous=removed)
+    report = DemoReport(TRAINER_EMAIL, DEMO_PASSWORD, list(COHORT_NAMES), [], [], removed_previous=removed,
+                        poor_items=report_poor)
     writer = _Writer()
     # Every topic is examined; about 30 questions in all keeps the exam a sensible length on a big bank.
     per_topic = max(2, min(5, 30 // max(1, len(by_topic))))
@@ -326,6 +354,19 @@ def populate(session: Session, *, seed: int = 7, trainees: int = 40, days: int =
         session.add(exam)
         session.flush()
         report.exams.append(exam.name)
+        modules = []  # (exam, its items, when it is sat): spread over the course before the certification
+        for k, group in enumerate(groups := _modules(by_topic)):
+            when = start + (exam_at - start) * (k + 1) / (len(groups) + 1)
+            module_items = [it for t in group for it in by_topic[t]]
+            module = Exam(name=f"Demo module test {k + 1}: {cname.split(': ')[-1]}", cohort_id=cohort.id,
+                          blueprint=Blueprint(topics={t: len(by_topic[t]) for t in group}).to_dict(),
+                          time_limit_minutes=max(30, 2 * len(module_items)), pass_mark=0.6, attempts_allowed=1,
+                          wait_hours=24, review_options=exam.review_options, opens_at=when - timedelta(days=1),
+                          closes_at=when + timedelta(days=3), is_active=True, created_by=trainer.id, created_at=start)
+            session.add(module)
+            modules.append((module, module_items, when))
+            report.module_tests.append(module.name)
+        session.flush()
         user_rows = []
         for _ in range(size):
             email, name = trainee_identity(names, n)
@@ -362,6 +403,14 @@ def populate(session: Session, *, seed: int = 7, trainees: int = 40, days: int =
                     chosen = rng.sample(seen_items, k=min(5, len(seen_items)))
                     writer.add(rng, tr, chosen, mode="review", started=t)
                     last_seen[uid] = max(last_seen.get(uid, t), t)
+            # module tests: everyone sits each once it is due; each covers its topics whole
+            for module, module_items, when in modules:
+                t = when + timedelta(hours=rng.uniform(0, 48))
+                if t <= now:
+                    chosen = list(module_items)
+                    rng.shuffle(chosen)
+                    writer.add(rng, tr, chosen, mode="exam", started=t, exam=module, blank_rate=0.02)
+                    last_seen[uid] = max(last_seen.get(uid, t), t)
             # the exam: most trainees sit it once it opens, and retake after a failure
             if exam_at > now or rng.random() > (0.95 if ci == 0 else 0.7):
                 continue
@@ -383,26 +432,15 @@ def populate(session: Session, *, seed: int = 7, trainees: int = 40, days: int =
     a, r = writer.flush(session)
     report.attempts, report.responses = a, r
     # Passed exams earn their certificates, as they would through the app.
-    demo_exams = select(Exam.id).where(Exam.name.in_(report.exams))
+    demo_exams = select(Exam.id).where(Exam.name.in_(report.exams + report.module_tests))
     for attempt in session.scalars(select(Attempt).where(Attempt.exam_id.in_(demo_exams), Attempt.passed.is_(True))
                                    .order_by(Attempt.id)):
         certificates.issue(session, attempt, now=attempt.submitted_at)
         report.certificates += 1
-    _standard_setting_panel(session, trainer, report, items, password_hash, seed, now)
     session.add(AuditEvent(actor_id=None, action="demo_loaded", target=TRAINER_EMAIL,
                            detail={"seed": seed, "trainees": trainees, "attempts": a}))
     session.flush()
     return report
-
-
-def _standard_setting_panel(session: Session, trainer: User, report: DemoReport, items: dict[str, _Item],
-                            password_hash: str, seed: int, now: datetime) -> None:
-    """A finished two-round Angoff panel on the first demo exam (quiz.services.standard_setting_demo)."""
-    from quiz.services.standard_setting_demo import add_panel
-
-    exam_id = session.scalar(select(Exam.id).where(Exam.name == report.exams[0]))
-    add_panel(session, trainer=trainer, exam_id=exam_id, domain=DEMO_DOMAIN, password_hash=password_hash,
-              models={qid: (it.a, it.b, it.c) for qid, it in items.items()}, seed=seed, now=now)
 
 
 __all__ = ["populate", "remove_demo", "DemoReport", "DEMO_PASSWORD", "TRAINER_EMAIL", "DEMO_DOMAIN"]

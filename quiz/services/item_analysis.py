@@ -93,6 +93,7 @@ class ExamStatistics:
             info = self.questions.get(stat.item_id)
             items.append({
                 "question_id": stat.item_id,
+                "n": stat.attempts,  # first attempts that were shown the item (as in `stats items --pooled`)
                 **({"topic": info.topic, "objective": info.objective, "type": info.type, "status": info.status,
                     "versions": info.versions, "stem": info.stem} if info else {}),
                 **d,
