@@ -43,6 +43,14 @@ def test_validate_missing_path_is_an_error(tmp_path: Path, capsys: pytest.Captur
     assert "no such file or folder" in capsys.readouterr().out
 
 
+def test_stats_text_lists_live_items_objectives_and_recall(bank_dir: Path, capsys: pytest.CaptureFixture) -> None:
+    assert main(["bank", "stats", str(bank_dir)]) == 0
+    out = capsys.readouterr().out
+    assert "By topic, live items only:" in out and "Live items tagged recall: 0 of 9" in out
+    assert "By objective (live / all items; 9 objectives, 0 unused):" in out
+    assert re.search(r"spacing\.spacing-001\s+1 / 1", out)
+
+
 def test_stats_json_shape(bank_dir: Path, capsys: pytest.CaptureFixture) -> None:
     assert main(["bank", "stats", str(bank_dir), "--json"]) == 0
     data = json.loads(capsys.readouterr().out)
