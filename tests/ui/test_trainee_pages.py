@@ -362,7 +362,9 @@ def test_progress_shows_charts_and_every_attempt(app_env, people, finished_exam)
     assert x["axis"]["format"] == "%d %b" and x["scale"]["domain"][0]["utc"]  # dates, not seconds
     assert [layer["mark"]["type"] for layer in mastery["layer"]] == ["bar", "text"]  # bars labelled
     assert "Mastery is the share of the marks you earned" in texts(at)
-    table = at.dataframe[0].value
+    # each chart has its table (text alternative), then the table of every attempt
+    assert {"The scores as a table", "Mastery as a table"} <= {e.label for e in at.expander}
+    table = at.dataframe[-1].value
     assert len(table) == 2 and set(table["Kind"]) == {"Exam", "Practice"}
 
 

@@ -7,7 +7,7 @@ import pandas as pd
 import streamlit as st
 
 from quiz.services import attempts, progress
-from quiz.ui import runtime
+from quiz.ui import localtime, runtime
 
 MODE_LABELS = {"exam": "Exam", "practice": "Practice", "review": "Review"}
 STATE_LABELS = {"in_progress": "in progress", "submitted": "submitted", "expired": "time ran out"}
@@ -54,30 +54,40 @@ def render() -> None:
                          tooltip=["Attempt", "Kind", alt.Tooltip("When:T", format="%d %b %Y, %H:%M"),
                                   alt.Tooltip("Score:Q", format=".0%")]))
         st.altair_chart(chart, width="stretch")
+        with st.expander("The scores as a table"):  # the chart's text alternative
+            st.dataframe(pd.DataFrame([{"When": localtime.when(p.at), "Kind": MODE_LABELS.get(p.mode, p.mode),
+                                        "Attempt": p.title, "Score": f"{p.percent:.0%}"} for p in history]),
+                         hide_index=True, width="stretch")
     else:
         st.caption("Finish a practice or an exam to see your scores here.")
 
     st.subheader("Mastery by topic")
     if mastery:
-        mdf = pd.DataFrame([{"Topic": progress.topic_label(m.topic, names), "Mastery": m.mastery,
-                             "Answers": m.answered, "Right": m.correct} for m in mastery])
+        by_topic = {m.topic: m for m in mastery}
+        order = progress.in_topic_order(list(by_topic), names)  # the bank's order, as everywhere
+        mdf = pd.DataFrame([{"Topic": progress.topic_label(t, names), "Mastery": by_topic[t].mastery,
+                             "Answers": by_topic[t].answered, "Right": by_topic[t].correct,
+                             "Label": f"{by_topic[t].mastery:.0%} (n={by_topic[t].answered})"} for t in order])
         st.caption("Mastery is the share of the marks you earned on a topic's questions, over every answer you "
                    "have given in practice, review and exams.")
         base = alt.Chart(mdf).encode(
             x=alt.X("Mastery:Q", title=None, axis=alt.Axis(format="%", values=[0, 0.25, 0.5, 0.75, 1]),
                   scale=alt.Scale(domain=[0, 1.12])),  # room for the "100%" label
-            y=alt.Y("Topic:N", sort="x", title=None, axis=alt.Axis(labelLimit=320)),
+            y=alt.Y("Topic:N", sort=list(mdf["Topic"]), title=None, axis=alt.Axis(labelLimit=320)),
             tooltip=["Topic", alt.Tooltip("Mastery:Q", format=".0%"), "Answers", "Right"])
-        bars = base.mark_bar().encode(color=alt.Color("Mastery:Q", legend=None,
-                                                      scale=alt.Scale(scheme="redyellowgreen", domain=[0, 1])))
-        values = base.mark_text(align="left", dx=4).encode(text=alt.Text("Mastery:Q", format=".0%"))
+        # one colour-blind-safe hue; the value and the number of answers are printed beside each bar
+        bars = base.mark_bar(color="#2b6cb0")
+        values = base.mark_text(align="left", dx=4, color="#0a0c10").encode(text="Label:N")
         st.altair_chart(bars + values, width="stretch")
+        with st.expander("Mastery as a table"):  # the chart's text alternative
+            st.dataframe(mdf.assign(Mastery=[f"{v:.0%}" for v in mdf["Mastery"]]).drop(columns=["Label"]),
+                         hide_index=True, width="stretch")
     else:
         st.caption("Answer some questions to see your mastery of each topic.")
 
     st.subheader("Every attempt")
     table = pd.DataFrame([{
-        "Started": a.started_at.strftime("%Y-%m-%d %H:%M"), "Kind": MODE_LABELS.get(a.mode, a.mode),
+        "Started": localtime.when(a.started_at), "Kind": MODE_LABELS.get(a.mode, a.mode),
         "What": a.title, "Questions": a.items, "State": STATE_LABELS.get(a.state, a.state),
         "Score": f"{a.percent:.0%}" if a.percent is not None else "",
         "Passed": "" if a.passed is None else ("yes" if a.passed else "no"),
@@ -86,7 +96,7 @@ def render() -> None:
     finished = [a for a in every if a.state != "in_progress"]
     if finished:
         pick = st.selectbox("Open the results of", [a.id for a in finished],
-                            format_func=lambda i: next(f"{a.title} ({a.started_at:%d %b %Y %H:%M})"
+                            format_func=lambda i: next(f"{a.title} ({localtime.when(a.started_at)})"
                                                        for a in finished if a.id == i), key="progress_pick")
         if st.button("Open results", key="progress_open"):
             from quiz.ui.app import switch_to

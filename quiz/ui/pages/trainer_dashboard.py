@@ -95,18 +95,31 @@ def _heatmap(cells: list[dashboard.MasteryCell]) -> None:
                                               for t in weakest) + ".")
     data = pd.DataFrame([{"Trainee": c.name, "Topic": progress.topic_label(c.topic, names),
                           "Mastery": round(c.share, 3), "Items": c.items,
+                          "Label": f"{c.share:.0%} n={c.items}",
                           "Points": f"{round(c.earned, 1):g} of {round(c.possible, 1):g}"} for c in cells])
-    order = [progress.topic_label(t, names) for t in overall]
-    chart = alt.Chart(data).mark_rect().encode(
+    order = [progress.topic_label(t, names) for t in progress.in_topic_order(list(overall), names)]
+    base = alt.Chart(data).encode(
         x=alt.X("Topic:N", sort=order, title=None,
                 axis=alt.Axis(labelAngle=-35, labelLimit=300, labelOverlap=False, labelFontSize=11)),
         y=alt.Y("Trainee:N", title=None, axis=alt.Axis(labelOverlap=False, labelLimit=200, labelFontSize=11)),
-        color=alt.Color("Mastery:Q", scale=alt.Scale(domain=[0, 1], scheme="redyellowgreen"),
-                        legend=alt.Legend(format="%")),
         tooltip=["Trainee", "Topic", alt.Tooltip("Mastery:Q", format=".0%"), "Points",
                  alt.Tooltip("Items:Q", title="Answers")],
-    ).properties(height=alt.Step(26))  # one readable row per trainee, whatever room the topic names take
+    )
+    # A colour-blind-safe sequential scale (one hue, light to dark), with the value and the number of answers
+    # printed in each cell, so the colour is never the only way to read it.
+    cells_ = base.mark_rect(stroke="#ffffff").encode(
+        color=alt.Color("Mastery:Q", scale=alt.Scale(domain=[0, 1], scheme="blues"),
+                        legend=alt.Legend(format="%", title="Share of points")))
+    text = base.mark_text(fontSize=11).encode(
+        text="Label:N", color=alt.condition("datum.Mastery > 0.55", alt.value("#ffffff"), alt.value("#0a0c10")))
+    chart = (cells_ + text).properties(height=alt.Step(30))  # one readable row per trainee
     st.altair_chart(chart, width="stretch")
+    st.caption("Each cell: the share of points earned and n, the number of answers behind it. A blank cell: that "
+               "trainee has no finished attempt with a question on that topic (in these filters).")
+    with st.expander("The heatmap as a table"):  # the chart's text alternative
+        table = data.pivot_table(index="Trainee", columns="Topic", values="Label", aggfunc="first")
+        st.dataframe(table.reindex(columns=[t for t in order if t in table.columns]).fillna("—"),
+                     width="stretch")
 
 
 def _trend(points: list[dashboard.TrendPoint]) -> None:
