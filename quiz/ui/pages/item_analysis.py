@@ -1,13 +1,15 @@
 """Item analysis: Moodle's quiz statistics for one exam, computed live: per item facility, standard deviation,
 discrimination, discriminative efficiency, intended and effective weight, the share choosing each option, and
-flags with their reason; for the exam, Cronbach's alpha and the standard error of measurement."""
+flags with their reason; for the exam, Cronbach's alpha and the standard error of measurement. "Pooled over
+all exams": every item over every exam's first attempts, with n and 95% intervals, flags only where the interval
+supports them, the most suspicious first, grouped by topic or objective (quiz/services/pooled_statistics.py)."""
 
 from __future__ import annotations
 
 import streamlit as st
 
 from quiz.domain.statistics import ItemStatistics
-from quiz.services import item_analysis, progress
+from quiz.services import item_analysis, pooled_statistics, progress
 from quiz.ui import runtime
 from quiz.ui.pages.cohorts import require_trainer
 from quiz.ui.text import plain
@@ -42,9 +44,82 @@ def _default_exam(choices: list[item_analysis.ExamChoice]) -> int:
     return max(mine or range(len(choices)), key=lambda i: choices[i].attempts)
 
 
+def ci(interval: tuple[float, float] | None, fmt: str) -> str:
+    return "" if interval is None else f"{format(interval[0], fmt)} to {format(interval[1], fmt)}"
+
+
+VIEWS = {"exam": "One exam", "pooled": "Pooled over all exams"}
+GROUPS = {"item": "Each item", "topic": "By topic", "objective": "By learning objective"}
+
+
+def _group_rows(rows: list[pooled_statistics.PooledItem], by: str, names: dict[str, str]) -> list[dict]:
+    """Items per topic (or objective): how many, how many flagged, answers, and the mean facility weighted by n."""
+    groups: dict[str, list[pooled_statistics.PooledItem]] = {}
+    for r in rows:
+        key = r.topic if by == "topic" else (r.objective or "(no objective)")
+        groups.setdefault(key, []).append(r)
+    out = []
+    for key, items in groups.items():
+        n = sum(i.n for i in items)
+        fac = sum((i.facility or 0) * i.n for i in items) / n if n else None
+        out.append({"Topic" if by == "topic" else "Objective": progress.topic_label(key, names) if by == "topic"
+                    else key, "Items": len(items), "Flagged": sum(1 for i in items if i.flags),
+                    "Answers (exams)": n, "Mean facility": num(fac, ".0%"),
+                    "Most suspicious": next((i.question_id for i in items if i.flags), "")})
+    return sorted(out, key=lambda r: (-r["Flagged"], -r["Items"]))
+
+
+def _pooled(actor, names: dict[str, str]) -> None:  # noqa: ANN001
+    st.caption("Each item over the **first finished attempt of every trainee at every exam** you can see, pooled: "
+               "n is how many such attempts showed it. Facility and discrimination come with their 95% interval; a "
+               "flag is raised only when the whole interval is past the threshold. Practice and spaced review are a "
+               "separate figure (facility only). Most suspicious first.")
+    rows = runtime.run(pooled_statistics.pooled_items, actor)
+    if rows is None:
+        return
+    if not rows:
+        st.info("No item has been answered in an exam or in practice yet.")
+        return
+    c1, c2 = st.columns([2, 1])
+    by = c1.radio("Show", list(GROUPS), format_func=GROUPS.get, horizontal=True, key="ia_group")
+    flagged_only = c2.toggle("Only flagged items", key="ia_pooled_flagged")
+    shown = [r for r in rows if r.flags or not flagged_only]
+    st.caption(f"{sum(1 for r in rows if r.flags)} of {len(rows)} item(s) flagged.")
+    if by != "item":
+        st.dataframe(_group_rows(shown, by, names), hide_index=True, width="stretch")
+        return
+    st.dataframe([{
+        "Item": r.question_id, "Topic": progress.topic_label(r.topic, names), "Objective": r.objective or "",
+        "n": r.n, "Facility": num(r.facility, ".0%"), "Facility 95% CI": ci(r.facility_ci, ".0%"),
+        "Discrimination": num(r.discrimination), "Discrimination 95% CI": ci(r.discrimination_ci, ".2f"),
+        "Flags": "; ".join(r.reasons), "Practice n (separate)": r.practice_n,
+        "Practice facility (separate)": num(r.practice_facility, ".0%"),
+    } for r in shown], hide_index=True, width="stretch")
+    flagged = [r for r in rows if r.flags]
+    if not flagged:
+        return
+    st.subheader("A flagged item")
+    qid = st.selectbox("Item", [r.question_id for r in flagged], key="ia_pooled_item")
+    r = next(i for i in flagged if i.question_id == qid)
+    for reason in r.reasons:
+        st.warning(plain(reason))
+    if st.button("Open it in the Question bank", key="ia_to_bank", icon=":material/edit:"):
+        st.session_state["bank_search"] = qid
+        st.session_state["_bank_next"] = qid  # the bank page selects it
+        st.session_state["bank_section"] = "browse"
+        from quiz.ui.app import switch_to
+
+        switch_to("bank")
+
+
 def render() -> None:
     actor = require_trainer()
     st.title("Item analysis")
+    view = st.radio("View", list(VIEWS), format_func=VIEWS.get, horizontal=True, key="ia_view",
+                    label_visibility="collapsed")
+    if view == "pooled":
+        _pooled(actor, runtime.run(progress.topic_names) or {})
+        return
     st.caption("Statistics over the **first finished attempt of each trainee** at the exam (as Moodle does by "
                "default; retakes are left out), computed live from the database.")
     choices = runtime.run(item_analysis.analysable_exams, actor) or []
@@ -79,7 +154,8 @@ def render() -> None:
             continue
         info = stats.questions.get(s.item_id)
         rows.append({
-            "Item": s.item_id, "Topic": progress.topic_label(info.topic, names) if info else "", "Shown": s.attempts,
+            "Item": s.item_id, "Topic": progress.topic_label(info.topic, names) if info else "",
+            "Objective": (info.objective or "") if info else "", "Shown": s.attempts,
             "Enough data": "yes" if s.attempts >= FEW_ANSWERS else "few: rough",
             "Facility": num(s.facility, ".0%"), "SD": num(s.sd), "Discrimination": num(s.discrimination),
             "Efficiency": num(s.discriminative_efficiency, ".0%"),
