@@ -61,3 +61,28 @@ def menu(sections: dict[str, list[st.Page]], current: st.Page) -> None:
             for p in shown:
                 st.page_link(p, label=p.title, icon=p.icon or None, width="stretch")
     page_opened(current.url_path or "home")
+
+
+def app_address() -> str:
+    """The app's public address (``QUIZ_PUBLIC_URL``), else the address this page was opened at."""
+    from urllib.parse import urlparse
+
+    from quiz.core.config import get_settings
+
+    public = get_settings().public_url
+    if public:
+        return public.rstrip("/")
+    try:
+        url = urlparse(st.context.url or "")
+    except ValueError:
+        url = None
+    if url and url.scheme and url.netloc:
+        return f"{url.scheme}://{url.netloc}"
+    return "http://localhost:8501"
+
+
+def join_link(invite_code: str) -> str:
+    """The link a trainer shares: Register with the cohort's invite code filled in."""
+    from urllib.parse import quote
+
+    return f"{app_address()}/register?code={quote(invite_code)}"

@@ -75,6 +75,10 @@ def render() -> None:
     with left:
         st.subheader("Invite code")
         st.code(cohort.invite_code, language=None)
+        from quiz.ui.browser import join_link
+
+        st.caption("Or share this join link: it opens Register with the code filled in.")
+        st.code(join_link(cohort.invite_code), language=None, wrap_lines=True)
         if cohort.is_open:
             st.caption("Registration is **open**: a trainee can register with this code on the Register page.")
         else:

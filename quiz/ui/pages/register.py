@@ -15,6 +15,9 @@ def render() -> None:
     st.title("Register")
     st.write("Your trainer gives each cohort an **invite code**. Enter it with your details to create your "
              "trainee account.")
+    invited = st.query_params.get("code")
+    if invited and "reg_code" not in st.session_state:  # a join link (/register?code=...) fills the code in
+        st.session_state["reg_code"] = str(invited).strip()[:40]
     with st.form("register"):
         code = st.text_input("Invite code", key="reg_code")
         name = st.text_input("Your name", key="reg_name")
