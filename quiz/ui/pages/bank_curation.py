@@ -228,6 +228,10 @@ def render() -> None:
     actor = require_trainer()
     st.title("Question bank")
     _flash()
+    opened = st.session_state.pop("_bank_open", None)  # "Open it in the Question bank" (Item analysis)
+    if opened:
+        st.session_state.update(bank_section="browse", bank_search=opened, bank_topic="", bank_status="",
+                                bank_type="", _bank_next=opened)
     # a remembered choice rather than st.tabs, which jump back to the first tab after every action
     section = st.radio("Section", list(SECTIONS), format_func=SECTIONS.get, horizontal=True, key="bank_section",
                        label_visibility="collapsed")

@@ -104,9 +104,7 @@ def _pooled(actor, names: dict[str, str]) -> None:  # noqa: ANN001
     for reason in r.reasons:
         st.warning(plain(reason))
     if st.button("Open it in the Question bank", key="ia_to_bank", icon=":material/edit:"):
-        st.session_state["bank_search"] = qid
-        st.session_state["_bank_next"] = qid  # the bank page selects it
-        st.session_state["bank_section"] = "browse"
+        st.session_state["_bank_open"] = qid  # the bank page finds and selects it
         from quiz.ui.app import switch_to
 
         switch_to("bank")
