@@ -33,6 +33,7 @@ from quiz.adapters.orm import (
     User,
 )
 from quiz.domain import scoring
+from quiz.services import data_version
 from quiz.services.attempts.grading import finalise_overdue
 from quiz.services.attempts.views import display_describe, item_status, option_views
 from quiz.services.errors import InvalidInput, NotFound
@@ -195,42 +196,63 @@ def _exam_names(session: Session) -> dict[int, str]:
     return dict(session.execute(select(Exam.id, Exam.name)).tuples().all())
 
 
+def data_key(session: Session, user_id: int | None = None) -> tuple:
+    """What a cached page is keyed by: overdue attempts are graded first (which bumps the data version), then
+    (the data version, the newest attempt id, and - for one trainee's pages, where practice answers count as
+    they are given - the number of that trainee's scored answers). Two small indexed queries."""
+    finalise_overdue(session, user_id=user_id)
+    newest = select(func.max(Attempt.id))
+    if user_id is None:
+        return (data_version.current(session), session.scalar(newest))
+    scored = (select(func.count(Response.id)).join(Attempt, Attempt.id == Response.attempt_id)
+              .where(Attempt.user_id == user_id, Response.score.is_not(None)))
+    return (data_version.current(session), session.scalar(newest.where(Attempt.user_id == user_id)),
+            session.scalar(scored))
+
+
 # -- overview ------------------------------------------------------------------------------------------------
 
 def cohort_overview(session: Session, actor: Actor, cohort_id: int, filters: Filters | None = None
                     ) -> list[TraineeRow]:
+    """One row per trainee, aggregated in SQL: three grouped queries whatever the number of attempts."""
     members = _cohort_members(session, actor, cohort_id, filters)
-    by_user: dict[int, list[Attempt]] = defaultdict(list)
-    for a in _attempts(session, [u.id for u in members], filters):
-        by_user[a.user_id].append(a)
     ids = [u.id for u in members]
+    f = filters or Filters()
+    stats: dict[int, tuple] = {}
+    latest: dict[int, float] = {}
     last_saved: dict[int, datetime] = {}
     if ids:
-        q = (select(Attempt.user_id, func.max(Response.saved_at)).join(Response, Response.attempt_id == Attempt.id)
+        done = Attempt.state.in_(FINISHED_STATES) & Attempt.percent.is_not(None)
+        exam = done & (Attempt.mode == "exam")
+        q = (select(Attempt.user_id, func.count(Attempt.id), func.count(Attempt.id).filter(done),
+                    func.count(Attempt.id).filter(exam), func.max(Attempt.percent).filter(exam),
+                    func.count(Attempt.id).filter(exam & Attempt.passed.is_(True)),
+                    func.avg(Attempt.percent).filter(done & (Attempt.mode == "practice")),
+                    func.max(Attempt.started_at), func.max(Attempt.submitted_at))
              .where(Attempt.user_id.in_(ids)).group_by(Attempt.user_id))
-        q = (filters or Filters()).apply(q)
-        last_saved = dict(session.execute(q).tuples().all())
+        stats = {row[0]: tuple(row[1:]) for row in session.execute(f.apply(q))}
+        # the latest finished exam of each trainee (a few rows each)
+        lq = (select(Attempt.user_id, Attempt.percent).where(Attempt.user_id.in_(ids), exam)
+              .order_by(Attempt.user_id, func.coalesce(Attempt.submitted_at, Attempt.started_at), Attempt.id))
+        latest = dict(session.execute(f.apply(lq)).tuples().all())  # the last row of each trainee wins
+        sq = (select(Attempt.user_id, func.max(Response.saved_at)).join(Response, Response.attempt_id == Attempt.id)
+              .where(Attempt.user_id.in_(ids)).group_by(Attempt.user_id))
+        last_saved = dict(session.execute(f.apply(sq)).tuples().all())
     rows = []
     for u in members:
-        atts = by_user.get(u.id, [])
-        done = [a for a in atts if a.state in FINISHED_STATES and a.percent is not None]
-        exams = [a for a in done if a.mode == "exam"]
-        practice = [a.percent for a in done if a.mode == "practice"]
-        if any(a.passed for a in exams):
+        n, submitted, n_exams, best, n_passed, mean_practice, started, ended = stats.get(
+            u.id, (0, 0, 0, None, 0, None, None, None))
+        if n_passed:
             status = "passed"
-        elif exams:
+        elif n_exams:
             status = "not passed yet"
         else:
             status = "no exam yet"
-        stamps = [t for a in atts for t in (a.started_at, a.submitted_at) if t is not None]
-        if u.id in last_saved and last_saved[u.id] is not None:
-            stamps.append(last_saved[u.id])
-        latest = max(exams, key=lambda a: (a.submitted_at or a.started_at, a.id)) if exams else None
+        stamps = [t for t in (started, ended, last_saved.get(u.id)) if t is not None]
         rows.append(TraineeRow(
-            user_id=u.id, name=u.name, email=u.email, attempts=len(atts), submitted=len(done),
-            exam_attempts=len(exams), best_exam=max((a.percent for a in exams), default=None),
-            latest_exam=latest.percent if latest else None, status=status,
-            mean_practice=sum(practice) / len(practice) if practice else None,
+            user_id=u.id, name=u.name, email=u.email, attempts=int(n), submitted=int(submitted),
+            exam_attempts=int(n_exams), best_exam=best, latest_exam=latest.get(u.id), status=status,
+            mean_practice=float(mean_practice) if mean_practice is not None else None,
             last_activity=max(stamps) if stamps else None,
         ))
     return rows
@@ -238,24 +260,46 @@ def cohort_overview(session: Session, actor: Actor, cohort_id: int, filters: Fil
 
 # -- mastery -------------------------------------------------------------------------------------------------
 
-def _item_rows(session: Session, user_ids: list[int], filters: Filters | None) -> list[tuple]:
-    """(user_id, topic, version_id, score, max_score) for every item of the users' submitted attempts."""
+def _mastery_sums(session: Session, user_ids: list[int], filters: Filters | None) -> list[tuple]:
+    """(user_id, topic, earned, possible, items) summed in SQL over the users' submitted attempts: every saved
+    response, plus an exam's items that have none (0 of their points; grading normally saves one for each)."""
     if not user_ids:
         return []
-    q = (
-        select(Attempt.user_id, QuestionRow.topic, AttemptItem.question_version_id, Response.score,
-               Response.max_score)
+    f = filters or Filters()
+    finished = (Attempt.user_id.in_(user_ids), Attempt.state.in_(FINISHED_STATES))
+    saved = (
+        select(Attempt.user_id, QuestionRow.topic, func.sum(func.coalesce(Response.score, 0.0)),
+               func.sum(Response.max_score), func.count(Response.id))
+        .select_from(Attempt)
+        .join(Response, Response.attempt_id == Attempt.id)
+        .join(QuestionVersion, QuestionVersion.id == Response.question_version_id)
+        .join(QuestionRow, QuestionRow.id == QuestionVersion.question_id)
+        # an exam counts every item (unanswered: 0); practice/review only what was answered, not
+        # the items a stopped session never reached
+        .where(*finished, (Attempt.mode == "exam") | Response.score.is_not(None))
+        .group_by(Attempt.user_id, QuestionRow.topic)
+    )
+    acc: dict[tuple[int, str], list[float]] = {
+        (uid, topic): [float(earned or 0.0), float(possible or 0.0), int(n)]
+        for uid, topic, earned, possible, n in session.execute(f.apply(saved))}
+    unsaved = (
+        select(Attempt.user_id, QuestionRow.topic, AttemptItem.question_version_id, func.count(AttemptItem.id))
+        .select_from(Attempt)
         .join(AttemptItem, AttemptItem.attempt_id == Attempt.id)
         .join(QuestionVersion, QuestionVersion.id == AttemptItem.question_version_id)
         .join(QuestionRow, QuestionRow.id == QuestionVersion.question_id)
         .outerjoin(Response, (Response.attempt_id == Attempt.id)
                    & (Response.question_version_id == AttemptItem.question_version_id))
-        .where(Attempt.user_id.in_(user_ids), Attempt.state.in_(FINISHED_STATES),
-               # an exam counts every item (unanswered: 0); practice/review only what was answered, not
-               # the items a stopped session never reached
-               (Attempt.mode == "exam") | Response.score.is_not(None))
+        .where(*finished, Attempt.mode == "exam", Response.id.is_(None))
+        .group_by(Attempt.user_id, QuestionRow.topic, AttemptItem.question_version_id)
     )
-    return list(session.execute((filters or Filters()).apply(q)).tuples())
+    missing = session.execute(f.apply(unsaved)).tuples().all()
+    points = _points(session, {vid for _, _, vid, _ in missing})
+    for uid, topic, vid, n in missing:
+        cell = acc.setdefault((uid, topic), [0.0, 0.0, 0])
+        cell[1] += points.get(vid, 1.0) * n
+        cell[2] += int(n)
+    return [(uid, topic, *cell) for (uid, topic), cell in acc.items()]
 
 
 def _points(session: Session, version_ids: set[int]) -> dict[int, float]:
@@ -269,17 +313,9 @@ def mastery(session: Session, actor: Actor, cohort_id: int, filters: Filters | N
     """Share of points earned per trainee x topic; cells only where the trainee met the topic."""
     members = _cohort_members(session, actor, cohort_id, filters)
     names = {u.id: u.name for u in members}
-    rows = _item_rows(session, list(names), filters)
-    missing = {vid for _, _, vid, _, mx in rows if mx is None}
-    points = _points(session, missing)
-    acc: dict[tuple[int, str], list[float]] = defaultdict(lambda: [0.0, 0.0, 0])
-    for uid, topic, vid, score, mx in rows:
-        cell = acc[(uid, topic)]
-        cell[0] += float(score or 0.0)
-        cell[1] += float(mx if mx is not None else points.get(vid, 1.0))
-        cell[2] += 1
+    sums = _mastery_sums(session, list(names), filters)
     return [MasteryCell(uid, names[uid], topic, earned, possible, int(n))
-            for (uid, topic), (earned, possible, n) in sorted(acc.items(), key=lambda kv: (names[kv[0][0]], kv[0][1]))]
+            for uid, topic, earned, possible, n in sorted(sums, key=lambda r: (names[r[0]], r[1]))]
 
 
 def topic_mastery(cells: list[MasteryCell]) -> dict[str, float]:
@@ -296,16 +332,26 @@ def topic_mastery(cells: list[MasteryCell]) -> dict[str, float]:
 # -- trend ---------------------------------------------------------------------------------------------------
 
 def trend(session: Session, actor: Actor, cohort_id: int, filters: Filters | None = None) -> list[TrendPoint]:
-    """Mean score of submitted attempts per week (Monday, UTC) and mode."""
+    """Mean score of submitted attempts per week (Monday, UTC) and mode (plain columns, one query)."""
     members = _cohort_members(session, actor, cohort_id, filters)
+    ids = [u.id for u in members]
+    if not ids:
+        return []
+    q = (select(Attempt.mode, Attempt.percent, func.coalesce(Attempt.submitted_at, Attempt.started_at))
+         .where(Attempt.user_id.in_(ids), Attempt.state.in_(FINISHED_STATES), Attempt.percent.is_not(None)))
     groups: dict[tuple[date, str], list[float]] = defaultdict(list)
-    for a in _attempts(session, [u.id for u in members], filters):
-        if a.state not in FINISHED_STATES or a.percent is None:
-            continue
-        when = (a.submitted_at or a.started_at).date()
+    for mode, percent, at in session.execute((filters or Filters()).apply(q)):
+        when = _as_datetime(at).date()
         monday = when - timedelta(days=when.weekday())
-        groups[(monday, a.mode)].append(a.percent)
+        groups[(monday, mode)].append(percent)
     return [TrendPoint(week, mode, len(v), sum(v) / len(v)) for (week, mode), v in sorted(groups.items())]
+
+
+def _as_datetime(value: Any) -> datetime:
+    """coalesce() of two UTC columns: a datetime on PostgreSQL, maybe text on SQLite."""
+    if isinstance(value, datetime):
+        return value
+    return datetime.fromisoformat(str(value))
 
 
 # -- drill-down ----------------------------------------------------------------------------------------------

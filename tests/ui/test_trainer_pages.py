@@ -290,11 +290,11 @@ def test_bank_import_without_a_file_asks_for_one(app_env, trainer):
 def test_exports_page_offers_results_for_download(app_env, demo_trainer):
     at = open_page(demo_trainer, "exports")
     no_trace(at)
-    assert "row(s)" in texts(at) and "`percent` is a fraction from 0 to 1" in texts(at)
+    assert "row(s)" in texts(at) and "percent columns are 0 to 100" in texts(at)
     # the preview is a static table: no dataframe toolbar with a second 'Download as CSV' of 20 rows
     assert not at.dataframe and 0 < len(at.table[0].value) <= 20
     at.radio(key="export_format").set_value("xlsx").run()
     no_trace(at)
     at.selectbox(key="export_kind").set_value("responses").run()
     no_trace(at)
-    assert "question_id" in at.table[0].value.columns and "`percent`" not in texts(at)
+    assert "question_id" in at.table[0].value.columns and "percent columns" not in texts(at)

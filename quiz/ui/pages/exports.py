@@ -5,6 +5,7 @@ neutralised by the export service."""
 from __future__ import annotations
 
 import html
+from itertools import islice
 
 import streamlit as st
 
@@ -17,9 +18,15 @@ PREVIEW = 20  # rows shown on the page; the file has them all
 LINK_STYLE = ("display:inline-block;padding:.45rem .9rem;border-radius:.5rem;background:#0f766e;color:#fff;"
               "text-decoration:none;font-weight:600")
 KINDS = {
-    "results": ("Results: one row per attempt", exports.results_rows, exports.RESULT_COLUMNS),
-    "responses": ("Answers: one row per response", exports.responses_rows, exports.RESPONSE_COLUMNS),
+    "results": ("Results: one row per attempt", exports.iter_results, exports.RESULT_COLUMNS),
+    "responses": ("Answers: one row per item shown", exports.iter_responses, exports.RESPONSE_COLUMNS),
+    "gradebook": ("Gradebook: one row per trainee", exports.iter_gradebook, exports.GRADEBOOK_COLUMNS),
 }
+
+
+def _head(session, fetch, actor, cohort_id):  # noqa: ANN001, ANN202
+    """The first rows only: an export is streamed, the page never holds all of it."""
+    return list(islice(fetch(session, actor, cohort_id), PREVIEW + 1))
 
 
 def render() -> None:
@@ -32,11 +39,13 @@ def render() -> None:
     kind = c2.selectbox("What", list(KINDS), format_func=lambda k: KINDS[k][0], key="export_kind")
     fmt = c3.radio("Format", ["csv", "xlsx"], format_func={"csv": "CSV", "xlsx": "Excel"}.get, key="export_format")
     label, fetch, columns = KINDS[kind]
-    rows = runtime.run(fetch, actor, cid or None)
+    rows = runtime.run(_head, fetch, actor, cid or None)
     if rows is None:
         return
-    st.caption(f"{len(rows)} row(s). Dates are in UTC."
-               + (" The percent column is a fraction from 0 to 1 (0.75 means 75%)." if "percent" in columns else ""))
+    count = f"{len(rows)} row(s)" if len(rows) <= PREVIEW else f"More than {PREVIEW} row(s)"
+    st.caption(f"{count}. Times are in UTC, to the second."
+               + (" The percent columns are 0 to 100 (75.0 means 75%)." if any("percent" in c for c in columns)
+                  else ""))
     if rows:
         # a static table, not st.dataframe: its toolbar offers its own 'Download as CSV' of only these rows,
         # next to the real download below

@@ -7,7 +7,7 @@ import pandas as pd
 import streamlit as st
 
 from quiz.services import attempts, progress
-from quiz.ui import localtime, runtime
+from quiz.ui import cache, localtime, runtime
 
 MODE_LABELS = {"exam": "Exam", "practice": "Practice", "review": "Review"}
 STATE_LABELS = {"in_progress": "in progress", "submitted": "submitted", "expired": "time ran out"}
@@ -33,8 +33,8 @@ def _time_axis(when: pd.Series) -> alt.X:
 def render() -> None:
     actor = runtime.require_actor()
     st.title("My progress")
-    history = runtime.run(progress.score_history, actor)
-    mastery = runtime.run(progress.topic_mastery, actor)
+    history = cache.cached(progress.score_history, actor, user_id=actor.id)
+    mastery = cache.cached(progress.topic_mastery, actor, user_id=actor.id)
     every = runtime.run(attempts.list_attempts, actor)
     if history is None or mastery is None or every is None:
         return

@@ -12,7 +12,7 @@ import streamlit as st
 
 from quiz.services import cohorts, dashboard, exams, progress
 from quiz.services.dashboard import Filters
-from quiz.ui import runtime
+from quiz.ui import cache, runtime
 from quiz.ui.pages.cohorts import pick_cohort, require_trainer, when
 from quiz.ui.text import plain
 
@@ -202,7 +202,7 @@ def render() -> None:
     cohort = pick_cohort(actor, options, key="dash_cohort")
     assert cohort is not None
     filters = _filters(cohort.id, actor)
-    rows = runtime.run(dashboard.cohort_overview, actor, cohort.id, filters)
+    rows = cache.cached(dashboard.cohort_overview, actor, cohort.id, filters)
     if rows is None:
         return
     if not rows:
@@ -210,6 +210,6 @@ def render() -> None:
         return
     _overview(rows, filters)
     # the heatmap gets the full width: every trainee and every topic name must be readable
-    _heatmap(runtime.run(dashboard.mastery, actor, cohort.id, filters) or [])
-    _trend(runtime.run(dashboard.trend, actor, cohort.id, filters) or [])
+    _heatmap(cache.cached(dashboard.mastery, actor, cohort.id, filters) or [])
+    _trend(cache.cached(dashboard.trend, actor, cohort.id, filters) or [])
     _drill_down(actor, rows, filters)
