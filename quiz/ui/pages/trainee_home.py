@@ -5,7 +5,7 @@ from __future__ import annotations
 import streamlit as st
 
 from quiz.services import attempts, certificates, progress
-from quiz.ui import runtime
+from quiz.ui import localtime, runtime
 from quiz.ui.question_widgets import plural
 from quiz.ui.text import plain
 
@@ -39,7 +39,7 @@ def render() -> None:
             st.subheader(":material/timer: Exam in progress")
             left = ""
             if a.deadline_at is not None:
-                left = f" It ends at {a.deadline_at:%H:%M UTC} ({a.deadline_at:%d %b})."
+                left = f" It ends at {localtime.when(a.deadline_at)}."
             st.write(f"**{plain(a.title)}** is waiting for you; every answer you gave is saved.{left}")
             st.caption(attempts.EXAM_LOCK_MESSAGE)
             if st.button("Resume the exam", type="primary", key="home_resume_exam"):
@@ -98,7 +98,8 @@ def render() -> None:
             st.subheader(":material/verified: Latest result")
             if home.latest_certificate is not None:
                 c = home.latest_certificate
-                st.write(f"Certificate **{plain(c.exam)}**, {c.score_percent:.0%}, issued {c.issued_at:%d %b %Y}. "
+                st.write(f"Certificate **{plain(c.exam)}**, {c.score_percent:.0%}, "
+                         f"issued {localtime.day(c.issued_at)}. "
                          f"Code: {plain(c.code)}")
             if home.latest_exam is not None:
                 e = home.latest_exam
