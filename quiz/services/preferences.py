@@ -37,12 +37,12 @@ def time_zone(session: Session, actor: Actor) -> str | None:
     return getattr(user, "time_zone", None)
 
 
-def set_time_zone(session: Session, actor: Actor, name: str | None) -> str | None:
-    """Save (or, with None/empty, clear) the actor's own time zone; returns what was saved."""
+def set_time_zone(session: Session, actor: Actor, name: str | None) -> str:
+    """Save (or, with None/empty, clear) the actor's own time zone; returns what was saved ("" when cleared)."""
     zone = valid_zone(name)
     user = session.get(User, actor.id)
     if user is None:
         raise NotFound("Your account no longer exists.")
     user.time_zone = zone
     session.flush()
-    return zone
+    return zone or ""
