@@ -14,6 +14,7 @@ from quiz.domain import scoring
 from quiz.services import accounts, bank_sync, certificates, cohorts, dashboard, demo
 from quiz.services.errors import Conflict
 from quiz.services.questions import to_question
+from quiz.services.standard_setting_demo import PANEL
 from tests.conftest import make_user
 from tests.factories import make_bank
 
@@ -110,7 +111,9 @@ def test_refused_when_attempts_exist_or_demo_loaded_and_force_touches_only_demo_
     _load(platform, force=True)
     with platform.transaction() as s:
         assert s.scalar(select(func.count(Attempt.id)).where(Attempt.user_id == real.id)) == 1
-        assert s.scalar(select(func.count(User.id)).where(User.email.like("%@" + demo.DEMO_DOMAIN))) == 9
+        # the trainer, 8 trainees and the standard-setting panel's other raters
+        assert s.scalar(select(func.count(User.id)).where(User.email.like("%@" + demo.DEMO_DOMAIN))) == 9 + len(
+            PANEL)
         assert s.scalar(select(func.count()).select_from(CohortMember)) == 8
 
 
