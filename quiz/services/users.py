@@ -23,6 +23,7 @@ from quiz.core import security
 from quiz.services import audit, sessions
 from quiz.services.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from quiz.services.permissions import Actor, require_admin
+from quiz.services.text_rules import clean_name, normalise_email
 
 STAFF_ROLES = ("trainer", "admin")
 
@@ -83,17 +84,14 @@ def add_staff(session: Session, actor: Actor | None, *, email: str, name: str, r
     _admin(actor)
     if role not in STAFF_ROLES:
         raise InvalidInput("Add trainers and administrators here; trainees join a cohort (Cohorts and trainees).")
-    from quiz.services.accounts import normalise_email
-
     email = normalise_email(email)
-    if not (name or "").strip():
-        raise InvalidInput("Please enter a name.")
+    name = clean_name(name)
     problem = security.password_problem(password)
     if problem:
         raise InvalidInput(problem)
     if session.scalar(select(User.id).where(User.email == email)) is not None:
         raise Conflict("An account with this email already exists.")
-    user = User(email=email, name=name.strip(), role=role, password_hash=security.hash_password(password))
+    user = User(email=email, name=name, role=role, password_hash=security.hash_password(password))
     session.add(user)
     session.flush()
     audit.record(session, actor, "user_created", user.email, after=_state(user))

@@ -112,3 +112,12 @@ def test_over_long_cohort_and_exam_names_get_a_clear_message_not_a_database_erro
         cohort = cohorts.create_cohort(s, trainer, "Spring").id
     with platform.transaction() as s, pytest.raises(InvalidInput, match="at most 200 characters"):
         exams.define_exam(s, trainer, cohort_id=cohort, name="e" * 201, topics={"spacing": 1})
+
+
+def test_staff_names_follow_the_same_rules(platform, admin):
+    from quiz.services import users
+
+    with platform.transaction() as s, pytest.raises(InvalidInput, match="control or invisible"):
+        users.add_staff(s, admin, email="t2@example.com", name="Tom\u202e", role="trainer", password="password123")
+    with platform.transaction() as s, pytest.raises(Conflict, match="already exists"):
+        users.add_staff(s, admin, email="ＡＤＭＩＮ@example.com", name="Twin", role="trainer", password="password123")
