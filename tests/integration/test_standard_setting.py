@@ -229,3 +229,17 @@ def test_cli_report_prints_the_cut_score_and_json(monkeypatch, tmp_path, capsys)
     assert d["cut_score"] == pytest.approx(0.683333, abs=1e-6) and d["study"]["state"] == "open"
     assert main(["standard", "report", "--exam", "Nope"]) == 1
     platform.engine.dispose()
+
+
+def test_regrades_grade_against_the_attempts_own_angoff_pass_mark(platform, panel):
+    from quiz.services import regrade
+
+    rate_round1(platform, panel)
+    call(platform, sts.close_study, panel["T"], panel["study"])
+    aid, res, drawn, settings = _sit(platform, panel, right=1)  # 50 %, below its own cut (60 % or more)
+    call(platform, exams.update_exam, panel["T"], panel["exam"], pass_mark=0.4)  # would pass 50 % if it counted
+    assert call(platform, regrade.preview, panel["T"], exam_id=panel["exam"]).changes == ()
+    plan = call(platform, regrade.apply, panel["T"], exam_id=panel["exam"], question_id=drawn[1], mode="remove")
+    assert [(c.attempt_id, c.new_percent, c.new_passed) for c in plan.changes] == [(aid, 1.0, True)]
+    with platform.sessions() as s:
+        assert s.get(Attempt, aid).settings["pass_mark"] == pytest.approx(settings["pass_mark"])
