@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session
 
 from quiz.adapters.orm import FINISHED_STATES, Attempt, Exam, ExamOverride, User
 from quiz.domain.assembly import Blueprint, BlueprintError, assemble
-from quiz.services import accounts, audit, exam_rules
+from quiz.services import accounts, audit, catalogue, exam_rules
 from quiz.services.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from quiz.services.permissions import Actor, require_cohort, require_staff, require_view_user, visible_cohort_ids
 from quiz.services.questions import current_questions
@@ -79,17 +79,19 @@ def _info(session: Session, exam: Exam) -> ExamInfo:
 
 def check_blueprint(session: Session, topics: Mapping[str, int], difficulty_mix: Mapping[str, float] | None = None,
                     include_cases: bool = True) -> Blueprint:
-    """A valid blueprint the live bank can fill, or InvalidInput saying which topic falls short."""
+    """A valid blueprint the live bank can fill, or InvalidInput saying which topic (by its title) falls short."""
     clean: dict[str, int] = {}
+    titles = catalogue.topic_names(session)
     for topic, n in (topics or {}).items():
+        title = titles.get(str(topic), topic)
         try:
             count = int(n)
         except (TypeError, ValueError):
-            raise InvalidInput(f"The number of items for '{topic}' must be a whole number.") from None
+            raise InvalidInput(f"The number of items for '{title}' must be a whole number.") from None
         if count != n and not (isinstance(n, float) and n.is_integer()):
-            raise InvalidInput(f"The number of items for '{topic}' must be a whole number.")
+            raise InvalidInput(f"The number of items for '{title}' must be a whole number.")
         if count < 0:
-            raise InvalidInput(f"The number of items for '{topic}' cannot be negative.")
+            raise InvalidInput(f"The number of items for '{title}' cannot be negative.")
         if count:
             clean[str(topic)] = count
     if not clean:
@@ -99,9 +101,16 @@ def check_blueprint(session: Session, topics: Mapping[str, int], difficulty_mix:
         blueprint = Blueprint(topics=clean, difficulty_mix=mix, include_cases=include_cases)
         assemble([c.question for c in current_questions(session, topics=list(clean))], blueprint, seed=0)
     except BlueprintError as err:
-        msg = str(err)
+        msg = topic_titles(session, str(err))
         raise InvalidInput(msg[:1].upper() + msg[1:] + ".") from None
     return blueprint
+
+
+def topic_titles(session: Session, message: str) -> str:
+    """A message of the assembly with each "topic 'hygiene'" replaced by the topic's title ("'Hygiene'")."""
+    for tid, title in sorted(catalogue.topic_names(session).items(), key=lambda kv: -len(kv[0])):
+        message = message.replace(f"topic '{tid}'", f"'{title}'")
+    return message
 
 
 def _check_rules(name: str, time_limit_minutes: Any, pass_mark: Any, attempts_allowed: Any, wait_hours: Any,

@@ -21,7 +21,6 @@ from quiz.adapters.orm import Exam
 from quiz.domain.assembly import Blueprint, BlueprintError, assemble_with_notice, attempt_layout, option_order
 from quiz.domain.bank import Question
 from quiz.domain.scoring import InvalidAnswer, correct_answer, is_empty, normalise_answer, score_item
-from quiz.services import catalogue
 from quiz.services.attempts.views import (
     FeedbackView,
     ItemView,
@@ -30,6 +29,7 @@ from quiz.services.attempts.views import (
     option_views,
 )
 from quiz.services.errors import Conflict, InvalidInput, NotFound, PermissionDenied
+from quiz.services.exams import topic_titles
 from quiz.services.permissions import Actor, require_cohort, require_staff
 from quiz.services.questions import current_questions
 
@@ -105,14 +105,8 @@ def exam_preview(session: Session, actor: Actor, exam_id: int, *, seed: int | No
         blueprint = Blueprint.from_dict(exam.blueprint)
         assembly = assemble_with_notice([c.question for c in current_questions(session)], blueprint, seed=seed)
     except (BlueprintError, KeyError, TypeError, ValueError) as err:
-        raise Conflict(f"This exam cannot be drawn from the live bank just now: {name_topics(session, str(err))}.") \
+        raise Conflict(f"This exam cannot be drawn from the live bank just now: {topic_titles(session, str(err))}.") \
             from None
     return ExamPreview(exam.id, exam.name, seed, assembly.questions, attempt_layout(assembly.questions, seed),
                        exam.time_limit_minutes, exam.pass_mark, assembly.notice)
 
-
-def name_topics(session: Session, message: str) -> str:
-    """A message from the assembly with each topic id ('hygiene') replaced by the topic's title."""
-    for tid, name in sorted(catalogue.topic_names(session).items(), key=lambda kv: -len(kv[0])):
-        message = message.replace(f"topic '{tid}'", f"'{name}'")
-    return message

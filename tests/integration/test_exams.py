@@ -47,7 +47,7 @@ def test_define_exam_stores_every_rule(platform, trainer, cohort_id):
 
 
 def test_blueprint_beyond_the_live_bank_is_refused_with_the_topic_and_counts(platform, trainer, cohort_id):
-    with pytest.raises(InvalidInput, match=r"'hygiene' needs 9 live item\(s\) but only 6 are available"):
+    with pytest.raises(InvalidInput, match=r"'Hygiene' needs 9 live item\(s\) but only 6 are available"):
         _define(platform, trainer, cohort_id, topics={"hygiene": 9})
     with pytest.raises(InvalidInput, match="'botox' needs 1"):
         _define(platform, trainer, cohort_id, topics={"botox": 1})
@@ -61,7 +61,7 @@ def test_drafts_and_retired_items_do_not_count_towards_the_blueprint(platform, t
     with platform.transaction() as s:
         for row in s.scalars(select(QuestionRow).where(QuestionRow.topic == "spacing")):
             row.status = "draft"
-    with pytest.raises(InvalidInput, match="'spacing' needs 2 live item"):
+    with pytest.raises(InvalidInput, match="'Spacing' needs 2 live item"):
         _define(platform, trainer, cohort_id)
 
 
@@ -92,7 +92,7 @@ def test_update_changes_only_what_is_given_and_rechecks_the_blueprint(platform, 
     with platform.transaction() as s:
         u = exams.update_exam(s, trainer, e.id, pass_mark=0.6, topics={"hygiene": 4})
     assert u.pass_mark == 0.6 and u.blueprint["topics"] == {"hygiene": 4} and u.time_limit_minutes == 20
-    with platform.transaction() as s, pytest.raises(InvalidInput, match="hygiene"):
+    with platform.transaction() as s, pytest.raises(InvalidInput, match="Hygiene"):
         exams.update_exam(s, trainer, e.id, topics={"hygiene": 40})
     with platform.transaction() as s:
         assert s.get(Exam, e.id).blueprint["topics"] == {"hygiene": 4}

@@ -91,7 +91,7 @@ def test_exam_setup_refuses_an_impossible_blueprint_then_creates_the_exam(app_en
     at.number_input(key="new_exam_topic_hygiene").set_value(50)
     button(at, "Create the exam").click().run()
     no_trace(at)
-    assert "'hygiene' needs 50 live item(s) but only 9 are available" in texts(at)
+    assert "'Hygiene' needs 50 live item(s) but only 9 are available" in texts(at)
     at.number_input(key="new_exam_topic_hygiene").set_value(3)
     at.number_input(key="new_exam_topic_spacing").set_value(2)
     at.number_input(key="new_exam_pass").set_value(80)

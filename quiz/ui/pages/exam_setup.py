@@ -1,5 +1,6 @@
 """Exams: define a certification exam for a cohort (blueprint, time, pass mark, attempts, wait, review
-options, opening and closing dates), change or deactivate it, and give one trainee extra attempts or time."""
+options, opening and closing dates) with a running total of questions and marks, change or deactivate it,
+preview one drawn attempt as a trainee (nothing recorded), and give one trainee extra attempts or time."""
 
 from __future__ import annotations
 
@@ -11,7 +12,7 @@ import streamlit as st
 
 from quiz.services import cohorts, exams, progress
 from quiz.services.questions import current_questions
-from quiz.ui import runtime
+from quiz.ui import exam_preview, runtime
 from quiz.ui.pages.cohorts import pick_cohort, require_trainer, when
 from quiz.ui.text import plain
 
@@ -26,6 +27,27 @@ REVIEW_LABELS = {
 
 def _live_counts(session) -> dict[str, int]:  # noqa: ANN001
     return dict(sorted(Counter(c.question.topic for c in current_questions(session)).items()))
+
+
+def _live_points(session) -> dict[str, float]:  # noqa: ANN001
+    """Mean marks of a live item of each topic (1 unless some items are worth more)."""
+    marks: dict[str, list[float]] = {}
+    for c in current_questions(session):
+        marks.setdefault(c.question.topic, []).append(c.question.points)
+    return {t: sum(v) / len(v) for t, v in marks.items()}
+
+
+def _running_total(topics: dict[str, int], counts: dict[str, int], points: dict[str, float],
+                   names: dict[str, str]) -> None:
+    """The blueprint's total while it is built, and the topics asking for more than the live bank has."""
+    total = sum(topics.values())
+    marks = sum(n * points.get(t, 1.0) for t, n in topics.items())
+    exact = all(points.get(t, 1.0).is_integer() for t, n in topics.items() if n)
+    st.markdown(f"**Total: {total} question(s), {'' if exact else 'about '}{round(marks, 1):g} mark(s)**")
+    short = [f"{progress.topic_label(t, names)} ({n} asked, {counts.get(t, 0)} live)" for t, n in topics.items()
+             if n > counts.get(t, 0)]
+    if short:
+        st.warning(plain("More than the live bank has: " + "; ".join(short) + "."))
 
 
 SECTIONS = {"new": "Define a new exam", "edit": "Change an exam", "extra": "Extra attempts or time"}
@@ -64,7 +86,8 @@ def _moment(label: str, current: datetime | None, key: str) -> datetime | None:
     return datetime.combine(d, t, tzinfo=UTC)
 
 
-def _exam_form(prefix: str, counts: dict[str, int], exam: exams.ExamInfo | None) -> dict | None:
+def _exam_form(prefix: str, counts: dict[str, int], exam: exams.ExamInfo | None,
+               points: dict[str, float] | None = None) -> dict | None:
     """The exam's fields; returns the values when the button is pressed. Not an st.form: ticking 'Set an
     opening date' must show its date boxes at once (widgets in a form only react on submit)."""
     bp = exam.blueprint if exam else {}
@@ -82,6 +105,7 @@ def _exam_form(prefix: str, counts: dict[str, int], exam: exams.ExamInfo | None)
                 f"{progress.topic_label(topic, names)} ({live} live)", min_value=0, max_value=500, step=1,
                 value=int(topics_now.get(topic, 0)),
                 key=f"{prefix}_topic_{topic}"))
+        _running_total(topics, counts, points or {}, names)
         with st.expander("Difficulty mix (optional)"):
             st.caption("Shares of easy, medium and hard items within each topic, as far as the bank allows. "
                        "Leave all at 0 for no preference.")
@@ -157,6 +181,7 @@ def render() -> None:
     assert cohort is not None
     with runtime.db() as session:
         counts = _live_counts(session)
+        points = _live_points(session)
     items = runtime.run(exams.list_exams, actor, cohort.id) or []
     if items:
         _table(items)
@@ -170,7 +195,7 @@ def render() -> None:
         if not counts:
             st.warning("The question bank has no live items yet, so no exam can be drawn.")
             return
-        values = _exam_form(_new_prefix(), counts, None)
+        values = _exam_form(_new_prefix(), counts, None, points)
         if values is not None:
             made = runtime.run(exams.define_exam, actor, cohort_id=cohort.id, **values)
             if made:
@@ -188,9 +213,11 @@ def render() -> None:
         if exam.attempts:
             st.caption(f"{exam.attempts} attempt(s) made so far keep their questions and scores; changes apply to "
                        "new attempts.")
-        values = _exam_form(f"edit_{eid}", {**{t: 0 for t in exam.blueprint.get('topics', {})}, **counts}, exam)
+        values = _exam_form(f"edit_{eid}", {**{t: 0 for t in exam.blueprint.get('topics', {})}, **counts}, exam,
+                            points)
         if values is not None and runtime.run(exams.update_exam, actor, eid, **values):
             _done(f"Exam '{values['name']}' saved.")
+        exam_preview.render(actor, eid)
         if exam.is_active:
             if st.button("Deactivate this exam", key="deactivate_exam",
                          help="No new attempts can be started; results are kept.") and \
