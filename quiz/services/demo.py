@@ -437,10 +437,21 @@ def populate(session: Session, *, seed: int = 7, trainees: int = 40, days: int =
                                    .order_by(Attempt.id)):
         certificates.issue(session, attempt, now=attempt.submitted_at)
         report.certificates += 1
+    _standard_setting_panel(session, trainer, report, items, password_hash, seed, now)
     session.add(AuditEvent(actor_id=None, action="demo_loaded", target=TRAINER_EMAIL,
                            detail={"seed": seed, "trainees": trainees, "attempts": a}))
     session.flush()
     return report
+
+
+def _standard_setting_panel(session: Session, trainer: User, report: DemoReport, items: dict[str, _Item],
+                            password_hash: str, seed: int, now: datetime) -> None:
+    """A finished two-round Angoff panel on the first demo exam (quiz.services.standard_setting_demo)."""
+    from quiz.services.standard_setting_demo import add_panel
+
+    exam_id = session.scalar(select(Exam.id).where(Exam.name == report.exams[0]))
+    add_panel(session, trainer=trainer, exam_id=exam_id, domain=DEMO_DOMAIN, password_hash=password_hash,
+              models={qid: (it.a, it.b, it.c) for qid, it in items.items()}, seed=seed, now=now)
 
 
 __all__ = ["populate", "remove_demo", "DemoReport", "DEMO_PASSWORD", "TRAINER_EMAIL", "DEMO_DOMAIN"]
