@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import streamlit as st
 
-from quiz.domain.bank import LETTERS
 from quiz.domain.scoring import correct_answer
 from quiz.services import standard_setting as sts
 from quiz.services.attempts import display_describe
@@ -17,8 +16,6 @@ PAGE = "rating"
 STEPS = list(range(0, 101, 5))
 POS_KEY = "_rate_pos_{}_{}"
 
-QUESTION = ("Think of a **borderline** candidate: a practitioner who is just competent enough to pass. "
-            "Out of 100 such candidates, how many would answer this item correctly?")
 
 
 def _key_text(q) -> str:  # noqa: ANN001
@@ -38,7 +35,7 @@ def _show_item(item: sts.SheetItem, number: int, total: int) -> None:
     st.markdown(plain(q.stem))
     if q.type != "numeric":
         for i, option in enumerate(q.options):
-            st.markdown(f"{LETTERS[i]}. {plain(option.text)}")
+            st.markdown(f"{chr(65 + i)}. {plain(option.text)}")
     st.success(f"**Key:** {plain(_key_text(q))}", icon=":material/key:")
     if q.explanation:
         st.caption(f"Explanation: {plain(q.explanation)}")
@@ -47,14 +44,14 @@ def _show_item(item: sts.SheetItem, number: int, total: int) -> None:
 def _round_two_notes(item: sts.SheetItem) -> None:
     p = item.panel
     if p is not None and p.n:
-        spread = f"mean {p.mean:.0%}, from {p.low:.0%} to {p.high:.0%}" + (f", SD {p.sd:.0%}" if p.sd is not None
-                                                                            else "")
-        st.info(f"Round 1: the panel's {p.n} rating(s): {spread}. Your round-1 rating: "
-                f"{'none' if item.round1 is None else f'{item.round1}%'}.", icon=":material/groups:")
+        sd = "" if p.sd is None else f", SD {p.sd:.0%}"
+        own = "none" if item.round1 is None else f"{item.round1:d}%"
+        st.info(f"Round 1: the panel's {p.n:d} rating(s): mean {p.mean:.0%}, from {p.low:.0%} to {p.high:.0%}"
+                + plain(sd) + ". Your round-1 rating: " + plain(own) + ".", icon=":material/groups:")
     if item.facility_near_cut is not None:
         fac, n = item.facility_near_cut
         st.info(f"Trainees who scored near the round-1 cut score answered it correctly {fac:.0%} of the time "
-                f"({n} attempt(s)).", icon=":material/query_stats:")
+                f"({n:d} attempt(s)).", icon=":material/query_stats:")
     else:
         st.caption("No trainee near the round-1 cut score has sat this item yet.")
 
@@ -95,7 +92,8 @@ def render() -> None:
     if sheet is None or not sheet.items:
         st.info("This study has no live items to rate.")
         return
-    st.markdown(QUESTION)
+    st.markdown("Think of a **borderline** candidate: a practitioner who is just competent enough to pass. "
+                "Out of 100 such candidates, how many would answer this item correctly?")
     total = len(sheet.items)
     st.progress(sheet.rated / total, text=f"Round {sheet.round}: {sheet.rated} of {total} items rated"
                 + (" · you marked this round finished" if sheet.done else ""))
@@ -113,7 +111,7 @@ def render() -> None:
     key = f"rate_{study_id}_{sheet.round}_{item.question_id}"
     st.radio("Borderline candidates out of 100 who answer correctly", STEPS,
              index=STEPS.index(item.rating) if item.rating is not None else None, key=key, horizontal=True,
-             format_func=lambda v: f"{v}%", on_change=_save, args=(actor, study_id, item.question_id, key))
+             format_func=lambda v: f"{v:d}%", on_change=_save, args=(actor, study_id, item.question_id, key))
     saved = st.session_state.pop("_rate_saved", None)
     if saved:
         st.caption(plain(saved))
@@ -124,11 +122,11 @@ def render() -> None:
     if nxt.button("Next item", disabled=pos >= total - 1, key="rate_next", icon=":material/arrow_forward:"):
         st.session_state[pos_key] = pos + 1
         st.rerun()
-    if done.button(f"I have finished round {sheet.round}", key="rate_done", disabled=sheet.rated < total) \
+    if done.button(f"I have finished round {sheet.round:d}", key="rate_done", disabled=sheet.rated < total) \
             and runtime.run(sts.finish_round, actor, study_id) is not None:
-        runtime.flash_and_rerun(PAGE, f"Thank you: round {sheet.round} marked finished. You may still change "
+        runtime.flash_and_rerun(PAGE, f"Thank you: round {sheet.round:d} marked finished. You may still change "
                                       "a rating while the round is open.")
     if sheet.rated < total:
-        st.caption(f"{total - sheet.rated} item(s) still to rate. Your ratings are saved; you can stop and come "
+        st.caption(f"{total - sheet.rated:d} item(s) still to rate. Your ratings are saved; you can stop and come "
                    "back later.")
     _hofstee(actor, sheet)

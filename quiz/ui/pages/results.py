@@ -99,9 +99,9 @@ def show_results(res: attempts.ResultsView) -> None:
         st.caption("Time ran out: this attempt was submitted with the answers saved before the deadline.")
     if res.mode == "exam":
         if res.passed:
-            st.success(f"**You passed** ({pass_mark_text(res)}).", icon=":material/workspace_premium:")
+            st.success(f"**You passed** ({plain(pass_mark_text(res))}).", icon=":material/workspace_premium:")
         else:
-            st.error(f"**Not passed this time** ({pass_mark_text(res)}).", icon=":material/info:")
+            st.error(f"**Not passed this time** ({plain(pass_mark_text(res))}).", icon=":material/info:")
     if res.mode == "exam" and res.passed:
         show_certificate(runtime.require_actor(), res.attempt_id)
     if res.score is not None:

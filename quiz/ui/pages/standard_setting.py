@@ -17,7 +17,7 @@ from quiz.ui.text import plain
 PAGE = "standard-setting"
 
 
-def _pct(v: float | None, spec: str = ".1%") -> str:
+def pct(v: float | None, spec: str = ".1%") -> str:
     return "–" if v is None else format(v, spec)
 
 
@@ -49,9 +49,9 @@ def _results(actor, study: sts.StudyInfo) -> None:  # noqa: ANN001
     if res is None:
         return
     c1, c2, c3 = st.columns(3)
-    c1.metric("Cut score (blueprint)", _pct(res.cut.cut if res.cut else None),
+    c1.metric("Cut score (blueprint)", pct(res.cut.cut if res.cut else None),
               help="The expected pass mark of an attempt: the mean ratings of the items, weighted by the blueprint.")
-    c2.metric("Standard error", _pct(res.cut.se if res.cut else None, ".2%"),
+    c2.metric("Standard error", pct(res.cut.se if res.cut else None, ".2%"),
               help="SD of the raters' own cut scores / √raters.")
     c3.metric("Reliability ICC(2,k)", "–" if res.reliability.icc_average is None
               else f"{res.reliability.icc_average:.2f}",
@@ -59,20 +59,20 @@ def _results(actor, study: sts.StudyInfo) -> None:  # noqa: ANN001
                    f"{res.reliability.raters} raters. ICC(2,1), one rater: "
                    + ("–" if res.reliability.icc_single is None else f"{res.reliability.icc_single:.2f}"))
     if res.round1_cut is not None:
-        st.caption(f"Round 1 cut score: {_pct(res.round1_cut.cut)}.")
+        st.caption(f"Round 1 cut score: {pct(res.round1_cut.cut)}.")
     fallback = [i for i in res.items if i.fallback]
     if fallback:
-        st.warning(f"{len(fallback)} item(s) have fewer than {MIN_RATINGS} ratings: they count at the exam's "
+        st.warning(f"{len(fallback)} item(s) have fewer than {MIN_RATINGS:d} ratings: they count at the exam's "
                    f"default pass mark ({res.default_pass_mark:.0%}) in every cut score.")
     st.dataframe([{"Item": i.question_id, "Topic": i.topic, "Objective": i.objective or "", "n": i.summary.n,
-                   "Mean": _pct(i.summary.mean, ".0%"), "SD": _pct(i.summary.sd, ".0%"),
-                   "Round 1 mean": _pct(i.round1_mean, ".0%"),
-                   "Counts as": _pct(i.value, ".0%") + (" (default)" if i.fallback else "")}
+                   "Mean": pct(i.summary.mean, ".0%"), "SD": pct(i.summary.sd, ".0%"),
+                   "Round 1 mean": pct(i.round1_mean, ".0%"),
+                   "Counts as": pct(i.value, ".0%") + (" (default)" if i.fallback else "")}
                   for i in res.items], hide_index=True, width="stretch")
     if res.disagreement:
         st.caption("Raters who differ most from the rest of the panel (mean distance from the others' mean), for "
                    "discussion:")
-        st.dataframe([{"Rater": name, "Items": d.items, "Mean distance": _pct(d.mean_abs_diff, ".0%"),
+        st.dataframe([{"Rater": name, "Items": d.items, "Mean distance": pct(d.mean_abs_diff, ".0%"),
                        "Direction": "more lenient" if d.mean_signed_diff > 0 else "stricter"}
                       for d, name in res.disagreement], hide_index=True, width="stretch")
     if st.button("Prepare the CSV", key=f"csv_{study.id}", icon=":material/download:"):
@@ -91,14 +91,14 @@ def _reality(actor, study: sts.StudyInfo) -> None:  # noqa: ANN001
         st.info("Nobody has sat this exam yet: come back once it has been sat.")
     else:
         c1, c2, c3 = st.columns(3)
-        c1.metric(f"Pass rate at the fixed {check.fixed_mark:.0%}", _pct(check.fixed_pass_rate, ".0%"))
-        c2.metric("Pass rate under Angoff", _pct(check.angoff_pass_rate, ".0%"),
-                  help=f"Each attempt against the cut score of its own items (mean {_pct(check.angoff_mean_cut)}).")
-        c3.metric("Hofstee cut", _pct(check.hofstee.cut if check.hofstee else None))
-        st.caption(f"Over the first finished attempt of each of {check.attempts} trainee(s).")
+        c1.metric(f"Pass rate at the fixed {check.fixed_mark:.0%}", pct(check.fixed_pass_rate, ".0%"))
+        c2.metric("Pass rate under Angoff", pct(check.angoff_pass_rate, ".0%"),
+                  help=f"Each attempt against the cut score of its own items (mean {pct(check.angoff_mean_cut)}).")
+        c3.metric("Hofstee cut", pct(check.hofstee.cut if check.hofstee else None))
+        st.caption(f"Over the first finished attempt of each of {check.attempts:d} trainee(s).")
     if check.hofstee_window:
         lo, hi, fmin, fmax = check.hofstee_window
-        st.caption(f"Hofstee window (mean of {check.hofstee_raters} rater(s)): cut score {lo:.0%} to {hi:.0%}, "
+        st.caption(f"Hofstee window (mean of {check.hofstee_raters:d} rater(s)): cut score {lo:.0%} to {hi:.0%}, "
                    f"fail rate {fmin:.0%} to {fmax:.0%}"
                    + (f"; the compromise cut is {check.hofstee.cut:.1%} (fail rate {check.hofstee.fail_rate:.0%})."
                       if check.hofstee else "."))
@@ -113,7 +113,7 @@ def render() -> None:
     st.caption("A panel of trainers rates each item of an exam's pool: the chance that a borderline competent "
                "candidate answers it correctly. An exam whose pass mark is set to *Angoff* (on Exams) gives each "
                "attempt the sum of the mean ratings of the items it drew; items with fewer than "
-               f"{MIN_RATINGS} ratings count at the exam's own pass mark.")
+               f"{MIN_RATINGS:d} ratings count at the exam's own pass mark.")
     exam_list = runtime.run(exams.list_exams, actor) or []
     if not exam_list:
         st.info("Define an exam first (Exams).")
