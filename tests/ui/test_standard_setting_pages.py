@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
-from quiz.adapters.orm import Cohort, StandardSettingRating, User
+from quiz.adapters.orm import Cohort, Exam, StandardSettingRating, User
 from quiz.bootstrap import Platform
 from quiz.services import accounts, demo, exams
 from quiz.services import standard_setting as sts
@@ -89,3 +89,17 @@ def test_the_demo_panel_shows_its_results_and_the_check_against_reality(app_env)
     metrics = {m.label: m.value for m in at.metric}
     assert metrics["Cut score (blueprint)"].endswith("%") and metrics["Reliability ICC(2,k)"] != "–"
     assert "Pass rate under Angoff" in metrics
+
+
+def test_exams_page_switches_an_exam_between_fixed_and_angoff(app_env, people):
+    at = open_page(people["tom"], "exam-setup")
+    no_trace(at)
+    assert list(at.dataframe[0].value["Pass mark"]) == ["70% (Angoff)"]
+    at.radio(key="exam_section").set_value("edit").run()
+    eid = people["exam"]
+    assert at.radio(key=f"edit_{eid}_method").value == "angoff"
+    at.radio(key=f"edit_{eid}_method").set_value("fixed")
+    button(at, "Save the changes").click().run()
+    no_trace(at)
+    with app_env.sessions() as s:
+        assert s.get(Exam, eid).pass_mark_method == "fixed"
