@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from sqlalchemy import func, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, joinedload
 
 from quiz.adapters.orm import Attempt, QuestionRow, QuestionVersion, Response
 from quiz.services import attempts, catalogue, certificates, review
@@ -99,6 +99,7 @@ def score_history(session: Session, actor: Actor, user_id: int | None = None) ->
     attempts.finalise_overdue(session, user_id=user_id)
     q = (select(Attempt).where(Attempt.user_id == user_id, Attempt.state != "in_progress",
                                Attempt.percent.is_not(None))
+         .options(joinedload(Attempt.exam))  # the titles: one query, not one per exam attempt
          .order_by(Attempt.submitted_at, Attempt.id))
     return [ScorePoint(a.id, a.submitted_at or a.started_at, a.mode, attempts.attempt_title(a), a.percent, a.passed)
             for a in session.scalars(q)]

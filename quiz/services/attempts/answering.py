@@ -9,7 +9,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from quiz.adapters.orm import Response
+from quiz.adapters.orm import AttemptItem, QuestionVersion, Response
 from quiz.domain.bank import Question
 from quiz.domain.scoring import (
     InvalidAnswer,
@@ -37,6 +37,15 @@ from quiz.services.permissions import Actor
 from quiz.services.questions import to_question
 
 
+def preload_versions(session: Session, attempt_id: int) -> list[QuestionVersion]:
+    """Load the question versions of an attempt's items in one query: ``item.question_version`` then comes from
+    the session, so showing or resuming an attempt costs a fixed number of queries (was one per item). Keep
+    the list while reading the items: the session holds loaded objects only as long as something else does."""
+    q = (select(QuestionVersion).join(AttemptItem, AttemptItem.question_version_id == QuestionVersion.id)
+         .where(AttemptItem.attempt_id == attempt_id))
+    return list(session.scalars(q))
+
+
 def attempt_view(session: Session, actor: Actor, attempt_id: int, *, now: datetime | None = None) -> AttemptView:
     """Everything a page needs to show an attempt. Finalises it first if its deadline has passed.
 
@@ -45,6 +54,7 @@ def attempt_view(session: Session, actor: Actor, attempt_id: int, *, now: dateti
     attempt = viewable_attempt(session, actor, attempt_id)
     if attempt.state == "in_progress" and attempt.deadline_at is not None and now >= attempt.deadline_at:
         finalise(session, attempt, "expired", now)
+    versions = preload_versions(session, attempt.id)  # noqa: F841 - held while the items are read
     responses = attempt_responses(attempt)
     deferred = attempt.mode == "exam"
     items = []

@@ -6,13 +6,14 @@ from collections import defaultdict
 from datetime import datetime
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, joinedload, selectinload
 
 from quiz.adapters.orm import Attempt
 from quiz.domain.scoring import (
     correct_answer,
     score_item,
 )
+from quiz.services.attempts.answering import preload_versions
 from quiz.services.attempts.common import (
     DEFAULT_REVIEW_OPTIONS,
     RESULTS_LOCK_MESSAGE,
@@ -39,12 +40,16 @@ from quiz.services.attempts.views import (
 from quiz.services.errors import Conflict
 from quiz.services.permissions import Actor, require_view_user
 
+# what summary() reads, loaded with the list: three queries however many attempts (was one per attempt)
+_SUMMARY_LOADS = (selectinload(Attempt.items), joinedload(Attempt.exam))
+
 
 def in_progress(session: Session, actor: Actor, mode: str | None = None, *,
                 now: datetime | None = None) -> list[AttemptSummary]:
     """The actor's attempts still in progress (overdue ones are finalised first), newest first."""
     finalise_overdue(session, now=now, user_id=actor.id)
-    q = select(Attempt).where(Attempt.user_id == actor.id, Attempt.state == "in_progress")
+    q = (select(Attempt).where(Attempt.user_id == actor.id, Attempt.state == "in_progress")
+         .options(*_SUMMARY_LOADS))
     if mode:
         q = q.where(Attempt.mode == mode)
     return [summary(a) for a in session.scalars(q.order_by(Attempt.started_at.desc(), Attempt.id.desc()))]
@@ -55,7 +60,7 @@ def list_attempts(session: Session, actor: Actor, user_id: int | None = None,
     """A trainee's attempts, newest first (their own, or, for staff, a trainee they may see)."""
     user_id = actor.id if user_id is None else user_id
     require_view_user(session, actor, user_id)
-    q = select(Attempt).where(Attempt.user_id == user_id)
+    q = select(Attempt).where(Attempt.user_id == user_id).options(*_SUMMARY_LOADS)
     if finished_only:
         q = q.where(Attempt.state != "in_progress")
     return [summary(a) for a in session.scalars(q.order_by(Attempt.started_at.desc(), Attempt.id.desc()))]
@@ -82,6 +87,7 @@ def results(session: Session, actor: Actor, attempt_id: int, *, now: datetime | 
         # and review are. The score and the topic breakdown stay.
         opts.update(show_answers=False, show_explanations=False)
         closed = RESULTS_LOCK_MESSAGE
+    versions = preload_versions(session, attempt.id)  # noqa: F841 - held while the items are read
     responses = attempt_responses(attempt)
     per_topic: dict[str, list[float]] = defaultdict(lambda: [0.0, 0.0, 0, 0])
     items: list[ItemResult] = []
