@@ -92,3 +92,11 @@ def test_a_stopped_practice_shows_its_answers_and_what_was_not_reached(env, peop
     assert "Not reached: 2 questions." in body
     assert at.metric[0].value == "1 / 1"
     assert len([e for e in at.expander if e.label.startswith("Question ")]) == 1  # only the answer given
+
+
+def test_the_exam_warns_at_ten_five_and_one_minutes():
+    from quiz.ui.pages.exam import warning_for
+
+    assert [warning_for(s) for s in (1800, 601, 600, 301, 300, 61, 60, 1, 0)] == [
+        None, None, "10 minutes left", "10 minutes left", "5 minutes left", "5 minutes left", "1 minute left",
+        "1 minute left", None]

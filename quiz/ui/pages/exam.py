@@ -4,7 +4,8 @@ Every answer and flag is saved to the database the moment it changes (on_change 
 item's order too while it is being built, step by step, so a refresh or a lost connection loses nothing; the
 page rebuilds the attempt from the database on each run. The save state shows beside the answered count.
 
-The time left is drawn by the server once a second (a fragment with ``run_every``), from the stored deadline:
+The time left is drawn by the server (a fragment with ``run_every``: every 5 s in whole minutes, every second
+in the last two minutes), from the stored deadline:
 the server is the authority, refusing late answers and submitting an overdue attempt. At 10, 5 and 1 minutes
 left a warning appears (an alert, so screen readers announce it); at zero the page reruns, the attempt is
 submitted with what was saved, and its result opens with "Time ran out: submitted with N saved answers".
@@ -202,23 +203,44 @@ def _deadline_moved(actor, aid: int, deadline: datetime) -> bool:  # noqa: ANN00
     return mine is None or mine.deadline_at != deadline
 
 
-@st.fragment(run_every=1)
-def _clock(actor, aid: int, deadline: datetime) -> None:  # noqa: ANN001
-    """Time left, redrawn by the server every second from the stored deadline; warnings at 10, 5, 1 minutes
-    (role=alert: announced once as they appear). At zero, rerun the page: the server submits the attempt."""
+FAST_FROM = 120  # seconds left from which the clock ticks every second (before: every 5 s, in minutes)
+
+
+def _draw_clock(actor, aid: int, deadline: datetime, *, fast: bool) -> None:  # noqa: ANN001
+    """Time left from the stored deadline; warnings at 10, 5, 1 minutes (role=alert: announced once as they
+    appear). At zero, rerun the page: the server submits the attempt. While more than two minutes are left
+    the clock shows whole minutes and is redrawn every 5 seconds (less traffic); then every second."""
     if _deadline_moved(actor, aid, deadline):
         st.rerun()
     left = max(0, int((deadline - datetime.now(UTC)).total_seconds()))
+    if not fast and left <= FAST_FROM:
+        st.rerun()  # the whole page: it draws the fast clock
+    shown = fmt_left(left) if fast else plural(-(-left // 60), "minute")
     low = left <= 60
-    st.html(f'<div class="mc-timer" role="timer" aria-label="Time left {fmt_left(left)}">'
+    st.html(f'<div class="mc-timer" role="timer" aria-label="Time left: {html.escape(shown)}">'
             f'<span class="mc-timer-label">Time left</span> '
             f'<span class="mc-timer-value" style="color:{"#a1001b" if low else "#0b3d66"}">'
-            f'{html.escape(fmt_left(left))}</span></div>')
+            f'{html.escape(shown)}</span></div>')
     warning = warning_for(left)
     if warning:
         st.html(f'<p class="mc-timer-warning" role="alert">{html.escape(warning)}: your answers are saved.</p>')
     if left <= 0:
         st.rerun()
+
+
+@st.fragment(run_every=5)
+def _clock_minutes(actor, aid: int, deadline: datetime) -> None:  # noqa: ANN001
+    _draw_clock(actor, aid, deadline, fast=False)
+
+
+@st.fragment(run_every=1)
+def _clock_seconds(actor, aid: int, deadline: datetime) -> None:  # noqa: ANN001
+    _draw_clock(actor, aid, deadline, fast=True)
+
+
+def _clock(actor, aid: int, deadline: datetime) -> None:  # noqa: ANN001
+    left = (deadline - datetime.now(UTC)).total_seconds()
+    (_clock_seconds if left <= FAST_FROM else _clock_minutes)(actor, aid, deadline)
 
 
 TIMER_CSS = """<style>
