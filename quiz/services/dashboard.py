@@ -90,6 +90,7 @@ class TraineeRow:
     status: str  # passed | not passed yet | no exam yet
     mean_practice: float | None
     last_activity: datetime | None
+    failed_exams: int = 0  # finished exam attempts not passed
 
 
 @dataclass(frozen=True)
@@ -253,7 +254,7 @@ def cohort_overview(session: Session, actor: Actor, cohort_id: int, filters: Fil
             user_id=u.id, name=u.name, email=u.email, attempts=int(n), submitted=int(submitted),
             exam_attempts=int(n_exams), best_exam=best, latest_exam=latest.get(u.id), status=status,
             mean_practice=float(mean_practice) if mean_practice is not None else None,
-            last_activity=max(stamps) if stamps else None,
+            last_activity=max(stamps) if stamps else None, failed_exams=int(n_exams) - int(n_passed),
         ))
     return rows
 

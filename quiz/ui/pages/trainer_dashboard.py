@@ -1,4 +1,5 @@
 """Trainer dashboard: a cohort's trainees (attempts, best and latest exam score, pass status, last activity),
+ordered by risk (lowest mastery, failed exam attempts, inactivity) with a click on a row opening that trainee,
 a mastery heatmap (trainees by topics), the weekly trend, filters, and a drill-down to one trainee, then to
 one attempt with every answer."""
 
@@ -22,7 +23,8 @@ STATUS = {"passed": "passed", "not passed yet": "not passed yet", "no exam yet":
 # the dates the dashboard counts: all time unless the trainer picks a period (days back, today included)
 PERIODS = {"all": "All time", "7": "Last 7 days", "30": "Last 30 days", "90": "Last 90 days",
            "custom": "Choose dates…"}
-MARKS = {"right": ":green[right]", "part": ":orange[partly right]", "wrong": ":red[wrong]"}
+MARKS = {"right": ":green[right]", "part": ":orange[partly right]", "wrong": ":red[wrong]",
+         "not_answered": ":red[not answered]", "not_reached": ":gray[not reached: counts nowhere]"}
 
 
 def _topic_names() -> dict[str, str]:
@@ -61,7 +63,37 @@ def _filters(cohort_id: int, actor) -> Filters:  # noqa: ANN001
     return Filters(exam_id=exam_id or None, mode=mode or None, since=since, until=until)
 
 
-def _overview(rows: list[dashboard.TraineeRow], filters: Filters) -> None:
+RISK_ORDERS = {"mastery": "Lowest mastery first", "failed": "Most failed exam attempts first",
+               "inactive": "Longest inactive first", "name": "By name"}
+
+
+def trainee_mastery(cells: list[dashboard.MasteryCell]) -> dict[int, float]:
+    """Each trainee's share of the points earned over every topic (the heatmap's cells added up)."""
+    earned: dict[int, list[float]] = {}
+    for c in cells:
+        e = earned.setdefault(c.user_id, [0.0, 0.0])
+        e[0] += c.earned
+        e[1] += c.possible
+    return {uid: e / p for uid, (e, p) in earned.items() if p}
+
+
+def by_risk(rows: list[dashboard.TraineeRow], mastery: dict[int, float], order: str) -> list[dashboard.TraineeRow]:
+    """The trainees most at risk first: lowest mastery (none yet counts as lowest), most failed exam attempts,
+    or longest without activity (never active first); ties by the other two, then by name."""
+    never = datetime.min.replace(tzinfo=UTC)
+
+    def key(r: dashboard.TraineeRow) -> tuple:
+        m = mastery.get(r.user_id, -1.0)
+        seen = r.last_activity or never
+        parts = {"mastery": (m, -r.failed_exams, seen), "failed": (-r.failed_exams, m, seen),
+                 "inactive": (seen, m, -r.failed_exams)}.get(order, ())
+        return (*parts, r.name.lower(), r.email)
+
+    return sorted(rows, key=key)
+
+
+def _overview(rows: list[dashboard.TraineeRow], filters: Filters,
+              mastery: dict[int, float] | None = None) -> None:
     exam_takers = [r for r in rows if r.exam_attempts]
     best = [r.best_exam for r in exam_takers if r.best_exam is not None]
     m1, m2, m3, m4 = st.columns(4)
@@ -75,11 +107,31 @@ def _overview(rows: list[dashboard.TraineeRow], filters: Filters) -> None:
         m4.metric("Active in the last 7 days",
                   sum(1 for r in rows if r.last_activity and r.last_activity > datetime.now(UTC) - timedelta(days=7)),
                   help="Trainees whose latest activity (matching the exam and mode) is in the last 7 days.")
-    st.dataframe([{
-        "Trainee": r.name, "Email": r.email, "Attempts": r.attempts, "Exam attempts": r.exam_attempts,
+    mastery = mastery or {}
+    order = st.radio("Order trainees", list(RISK_ORDERS), format_func=RISK_ORDERS.get, horizontal=True,
+                     key="dash_order", help="Most at risk first. Choose a row to see that trainee below.")
+    ordered = by_risk(rows, mastery, order or "mastery")
+    now = datetime.now(UTC)
+    table = pd.DataFrame([{
+        "Trainee": r.name, "Email": r.email,
+        "Mastery": round(mastery[r.user_id] * 100, 1) if r.user_id in mastery else None,
+        "Failed exams": r.failed_exams,
+        "Days inactive": (now - r.last_activity).days if r.last_activity else None,
+        "Attempts": r.attempts, "Exam attempts": r.exam_attempts,
         "Best exam": pct(r.best_exam), "Latest exam": pct(r.latest_exam), "Status": STATUS.get(r.status, r.status),
         "Practice mean": pct(r.mean_practice), "Last activity": when(r.last_activity) if r.last_activity else "—",
-    } for r in rows], hide_index=True, width="stretch")
+    } for r in ordered])
+    event = st.dataframe(table, hide_index=True, width="stretch", on_select="rerun", selection_mode="single-row",
+                         key="dash_rows", column_config={
+                             "Mastery": st.column_config.NumberColumn("Mastery", format="%.0f%%",
+                                                                      help="Share of the points earned"),
+                             "Days inactive": st.column_config.NumberColumn(help="Days since the last activity")})
+    picked = list(event.selection.rows) if event is not None and hasattr(event, "selection") else []
+    if picked and picked[0] < len(ordered):
+        chosen = ordered[picked[0]].user_id
+        if st.session_state.get("_dash_picked") != chosen:  # a new click: open that trainee below
+            st.session_state["_dash_picked"] = chosen
+            st.session_state["dash_trainee"] = chosen
 
 
 def _heatmap(cells: list[dashboard.MasteryCell]) -> None:
@@ -137,6 +189,10 @@ def _trend(points: list[dashboard.TrendPoint]) -> None:
                  "Attempts"],
     ).properties(height=260)
     st.altair_chart(chart, width="stretch")
+    with st.expander("The scores over time as a table"):  # the chart's text alternative
+        st.dataframe(data.assign(Week=[f"{w:%d %b %Y}" for w in data["Week"]],
+                                 **{"Mean score": [f"{v:.0%}" for v in data["Mean score"]]}),
+                     hide_index=True, width="stretch")
 
 
 def _attempt_label(a: dashboard.AttemptSummary) -> str:
@@ -177,13 +233,16 @@ def _drill_down(actor, rows: list[dashboard.TraineeRow], filters: Filters) -> No
                     + ("" if a.passed is None else (" · passed" if a.passed else " · not passed")))
     names = _topic_names()
     for ans in detail.answers:
-        mark = MARKS["right"] if ans.is_correct else (MARKS["part"] if ans.score > 0 else MARKS["wrong"])
+        mark = MARKS.get(ans.status) or (MARKS["right"] if ans.is_correct else
+                                          (MARKS["part"] if ans.score > 0 else MARKS["wrong"]))
         with st.expander(f"Q{ans.position + 1:d} ({mark}). {plain(_short(ans.stem))} · "
                          f"{plain(progress.topic_label(ans.topic, names))} · {ans.score:g} of {ans.max_score:g}"):
             st.caption(f"Item {plain(ans.question_id)}, version {ans.version:d}")
             if ans.case_scenario:
                 st.caption(plain(ans.case_scenario))
             st.markdown(plain(ans.stem))
+            if ans.options:  # in the order, and with the letters, the trainee saw
+                st.markdown("\n".join(f"- {plain(o)}" for o in ans.options))
             st.markdown(f"**Their answer:** {plain(ans.answer_text)}")
             st.markdown(f"**Right answer:** {plain(ans.correct_text)}")
             st.caption(f"Why: {plain(ans.explanation)}")
@@ -208,8 +267,9 @@ def render() -> None:
     if not rows:
         st.info(f"Nobody is in {plain(cohort.name)} yet. Share its invite code: **{plain(cohort.invite_code)}**.")
         return
-    _overview(rows, filters)
+    cells = cache.cached(dashboard.mastery, actor, cohort.id, filters) or []
+    _overview(rows, filters, trainee_mastery(cells))
     # the heatmap gets the full width: every trainee and every topic name must be readable
-    _heatmap(cache.cached(dashboard.mastery, actor, cohort.id, filters) or [])
+    _heatmap(cells)
     _trend(cache.cached(dashboard.trend, actor, cohort.id, filters) or [])
     _drill_down(actor, rows, filters)
