@@ -19,7 +19,7 @@ PAGE_OPENED_SCRIPT = """
   if (main) main.scrollTo(0, 0);
   window.scrollTo(0, 0);
   if (window.matchMedia('(max-width: 640px)').matches) {
-    const open = document.querySelector('[data-testid="stSidebar"][aria-expanded="true"]');
+    const open = document.querySelector('[data-testid="stSidebar"][data-collapsed="false"]');
     const close = document.querySelector('[data-testid="stSidebarCollapseButton"] button');
     if (open && close) close.click();
   }
