@@ -112,10 +112,11 @@ def show_results(res: attempts.ResultsView) -> None:
         st.caption("Your trainer has chosen not to show scores for this exam.")
     if res.topics:
         st.write("**By topic**")
+        rank = {t: i for i, t in enumerate(progress.in_topic_order([t.topic for t in res.topics], names))}
         st.dataframe(pd.DataFrame([{
             "Topic": progress.topic_label(t.topic, names), "Questions": t.items, "Right": t.correct,
             "Score": f"{t.score:g} / {t.max_score:g}", "Percent": f"{t.percent:.0%}",
-        } for t in res.topics]), hide_index=True, width="stretch")
+        } for t in sorted(res.topics, key=lambda t: rank[t.topic])]), hide_index=True, width="stretch")
     if res.items and res.mode != "exam":
         st.write(f"**Your answers** ({plural(res.answered, 'question')} answered)")
         if res.not_reached:
