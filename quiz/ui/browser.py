@@ -21,6 +21,7 @@ div:has(> .st-key-exam_header) {  /* Streamlit's wrapper around the header: the 
   position: sticky; top: 3.75rem; z-index: 99; background: #ffffff;
   box-shadow: 0 1px 0 #c9ced6; padding: .25rem 0;
 }
+.st-key-exam_header { padding-bottom: .75rem; }
 .st-key-exam_header p { margin-bottom: 0; }
 /* the question map: compact numbered buttons that wrap */
 .st-key-exam_map button { min-width: 3.1rem; padding: .2rem .45rem; }

@@ -69,6 +69,7 @@ def test_phone_exam_question_first_sticky_timer_compact_map_and_time_up(start_ap
         page.mouse.wheel(0, 300)
         page.wait_for_timeout(200)
         assert in_viewport(page, timer), timer.bounding_box()
+        shot(page, "phone-exam-scrolled")
 
         # The map: after the question, compact buttons that wrap (several per row), not 30 full-width bars.
         map_button = page.get_by_role("button", name="30", exact=True)
