@@ -105,11 +105,11 @@ def _form(prefix: str, f: dict[str, Any], fixed_id: str | None) -> dict[str, Any
                                     key=_bind(prefix, "source_id", f["source_id"] or None))
     sections = list(sources[out["source_id"]].sections) if out["source_id"] in sources else []
     if sections:
-        out["section"] = s2.selectbox("Section", _choices(f["section"], sections), index=None,
+        out["section"] = s2.selectbox("Source section", _choices(f["section"], sections), index=None,
                                       key=_bind(prefix, "section_pick", f["section"] or None),
                                       placeholder="Choose the section")
     else:
-        out["section"] = s2.text_input("Section", key=_bind(prefix, "section_text", f["section"]))
+        out["section"] = s2.text_input("Source section", key=_bind(prefix, "section_text", f["section"]))
     t1, t2 = st.columns([3, 1])
     out["tags"] = t1.text_input("Tags (comma-separated)", key=_bind(prefix, "tags", f["tags"]))
     out["points"] = t2.number_input("Points", min_value=0.25, step=0.25, format="%g",
