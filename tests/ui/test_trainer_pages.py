@@ -51,7 +51,8 @@ def test_cohorts_page_creates_a_cohort_shows_its_code_and_creates_a_trainee(app_
         cohort = s.scalar(select(Cohort))
     assert cohort.name == "Spring 2027"
     assert f"Its invite code is {cohort.invite_code}" in texts(at)
-    assert [c.value for c in at.code] == [cohort.invite_code]
+    assert [c.value for c in at.code] == [cohort.invite_code,  # and the join link that fills it in
+                                          f"http://localhost:8501/register?code={cohort.invite_code}"]
     assert [t.value for t in at.toast] == [at.success[0].value]
 
     at.radio(key="cohort_section").set_value("create").run()
