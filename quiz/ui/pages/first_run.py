@@ -10,7 +10,7 @@ def render() -> None:
     st.title("Welcome: set up your training platform")
     st.write(
         "No accounts exist yet. Create the first trainer account; it has administrator rights and can then "
-        "create cohorts, exams and other trainers."
+        "create cohorts, exams and other trainers (on the Users page)."
     )
     st.info("To prove you run this server, enter the **one-time set-up code** printed in the server's "
             "console when it started.", icon=":material/key:")

@@ -70,3 +70,4 @@ def render() -> None:
             resume = session.get(accounts.User, actor.id).resume_page
         runtime.sign_in(actor, next_page(actor, resume) or HOME_PAGE[actor.role])
     st.write("New here? Ask your trainer for your cohort's invite code, then **Register** (in the menu).")
+    st.write("Forgot your password? Ask your trainer for a reset link: it opens **Set a new password**.")
