@@ -63,7 +63,7 @@ def test_the_dashboard_orders_by_risk_and_a_row_opens_that_trainee(app_env):
     table = at.dataframe[0].value
     assert list(table["Failed exams"]) == sorted(table["Failed exams"], reverse=True)
     third = table["Trainee"][2]
-    at.session_state["dash_rows"] = {"selection": {"rows": [2], "columns": []}}
+    at.session_state["dash_rows_failed"] = {"selection": {"rows": [2], "columns": []}}
     at.run()
     no_trace(at)
     with app_env.sessions() as s:

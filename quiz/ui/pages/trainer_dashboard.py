@@ -122,7 +122,7 @@ def _overview(rows: list[dashboard.TraineeRow], filters: Filters,
         "Practice mean": pct(r.mean_practice), "Last activity": when(r.last_activity) if r.last_activity else "—",
     } for r in ordered])
     event = st.dataframe(table, hide_index=True, width="stretch", on_select="rerun", selection_mode="single-row",
-                         key="dash_rows", column_config={
+                         key=f"dash_rows_{order}", column_config={  # a row number means one order
                              "Mastery": st.column_config.NumberColumn("Mastery", format="%.0f%%",
                                                                       help="Share of the points earned"),
                              "Days inactive": st.column_config.NumberColumn(help="Days since the last activity")})
