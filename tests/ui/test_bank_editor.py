@@ -125,3 +125,40 @@ def test_the_yaml_tab_says_line_and_column_and_keeps_the_text(app_env, trainer):
     assert at.text_area(key="qe_yaml").value == bad
     with app_env.sessions() as s:
         assert s.get(QuestionRow, "hygiene-004").current_version == 1
+
+
+@pytest.mark.parametrize("qtype", ["multiple", "true_false", "ordering", "numeric"])
+def test_every_type_has_its_form_and_preview(app_env, trainer, qtype):
+    at = open_page(trainer, "bank")
+    button(at, "New question").click().run()
+    _fill_new_single(at)
+    at.selectbox(key="qe_type").set_value(qtype).run()
+    no_trace(at)
+    if qtype == "multiple":
+        at.checkbox(key="qe_o0_right").check()
+        at.checkbox(key="qe_o2_right").check().run()
+    elif qtype == "true_false":
+        at.text_input(key="qe_tf_true").input("Right: it is true.")
+        at.text_input(key="qe_tf_false").input("Wrong: it is true.").run()
+    elif qtype == "numeric":
+        at.number_input(key="qe_num_key").set_value(24)
+        at.number_input(key="qe_tolerance").set_value(2)
+        at.text_input(key="qe_unit").input("hours").run()
+    no_trace(at)
+    assert "Question 1 of 1" in texts(at), texts(at)  # complete: the trainee's preview shows
+    button(at, "Create the draft").click().run()
+    no_trace(at)
+    assert "hygiene-005 created as a draft" in texts(at)
+    with app_env.sessions() as s:
+        from quiz.adapters.orm import QuestionVersion
+        from quiz.services.questions import to_question
+
+        version = s.scalar(select(QuestionVersion).where(QuestionVersion.question_id == "hygiene-005"))
+        q = to_question(version, "draft")
+    assert q.type == qtype
+    if qtype == "multiple":
+        assert q.key == [0, 2]
+    elif qtype == "ordering":
+        assert q.key == [0, 1, 2, 3] and q.options[0].text == "The next day"
+    elif qtype == "numeric":
+        assert (q.key, q.tolerance, q.unit) == (24, 2, "hours")
