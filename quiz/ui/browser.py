@@ -61,6 +61,7 @@ def menu(sections: dict[str, list[st.Page]], current: st.Page) -> None:
                 st.markdown(f"**{html.escape(section)}**")
             for p in shown:
                 st.page_link(p, label=p.title, icon=p.icon or None, width="stretch")
+    page_css()  # the focus ring on every page (and the exam's sticky header where there is one)
     page_opened(current.url_path or "home")
 
 

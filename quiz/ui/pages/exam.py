@@ -24,7 +24,6 @@ import streamlit as st
 
 from quiz.services import attempts
 from quiz.ui import localtime, runtime
-from quiz.ui.browser import page_css
 from quiz.ui.question_widgets import answer_input, numbered, plural, read_answer, show_question
 from quiz.ui.text import plain
 
@@ -278,7 +277,6 @@ def _sit(actor, aid: int) -> None:  # noqa: ANN001
         return
     st.session_state[SITTING_KEY] = aid
     _retry_save(actor, view)
-    page_css()
     st.html(TIMER_CSS)
     pos_key = POS_KEY.format(aid)
     pos = st.session_state.get(pos_key, view.current_position)
