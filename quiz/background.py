@@ -14,8 +14,12 @@ import threading
 from dataclasses import dataclass
 from datetime import datetime
 
+from sqlalchemy import select
+
+from quiz.adapters.orm import Attempt
 from quiz.bootstrap import Platform
-from quiz.services.attempts import finalise_overdue
+from quiz.services.attempts import load_attempt, now_utc
+from quiz.services.attempts.grading import finalise
 
 log = logging.getLogger("quiz.background")
 
@@ -23,9 +27,20 @@ SWEEP_SECONDS = 60.0
 
 
 def sweep_overdue(platform: Platform, *, now: datetime | None = None) -> int:
-    """Grade every overdue attempt now, in one transaction; returns how many were graded."""
-    with platform.transaction() as session:
-        return finalise_overdue(session, now=now)
+    """Grade every overdue attempt now, each in its own transaction (one that cannot be graded is logged and
+    does not hold up the others); returns how many this call graded."""
+    now = now or now_utc()
+    with platform.sessions() as session:
+        ids = list(session.scalars(select(Attempt.id).where(
+            Attempt.state == "in_progress", Attempt.deadline_at.is_not(None), Attempt.deadline_at <= now)))
+    graded = 0
+    for attempt_id in ids:
+        try:
+            with platform.transaction() as session:
+                graded += finalise(session, load_attempt(session, attempt_id), "expired", now)
+        except Exception:  # noqa: BLE001 - the others are still graded; this one is tried again next time
+            log.exception("grading overdue attempt %s failed", attempt_id)
+    return graded
 
 
 @dataclass

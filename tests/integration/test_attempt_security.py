@@ -217,3 +217,21 @@ def test_an_answer_arriving_while_grading_runs_is_refused(platform, trainee, mon
     _graded_matches_stored(platform, aid)
     with platform.sessions() as s:
         assert s.get(Attempt, aid).score == 0
+
+
+def test_one_attempt_that_cannot_be_graded_does_not_hold_up_the_sweep(platform, trainee, monkeypatch):
+    from quiz import background
+
+    other = make_user(platform, "trainee", "other@example.com", "Other Trainee")
+    broken = _overdue_exam(platform, trainee)
+    fine = _overdue_exam(platform, other, name="Second exam")
+    real = background.finalise
+
+    def finalise(session, attempt, *args, **kw):  # noqa: ANN001, ANN002, ANN003
+        if attempt.id == broken:
+            raise RuntimeError("a question version that no longer loads")
+        return real(session, attempt, *args, **kw)
+
+    monkeypatch.setattr(background, "finalise", finalise)
+    assert sweep_overdue(platform) == 1
+    assert _state(platform, fine) == "expired" and _state(platform, broken) == "in_progress"
