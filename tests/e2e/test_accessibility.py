@@ -41,6 +41,8 @@ def _history(url: str, bank_dir: Path) -> None:
 
 
 def _violations(page) -> list[str]:  # noqa: ANN001
+    wait_idle(page)  # and no element left over (faded) from before the last rerun
+    page.wait_for_function("!document.querySelector('[data-stale=\"true\"]')")
     found = Axe().run(page).response["violations"]
     return [f"{v['id']} ({v['impact']}): {v['help']} at {[n['target'] for n in v['nodes']][:3]}"
             for v in found if v.get("impact") in SERIOUS]
