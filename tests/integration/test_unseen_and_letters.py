@@ -99,3 +99,17 @@ def test_the_trainer_the_results_and_the_exports_show_the_letters_the_attempt_sh
     assert row["answer"] == chosen.label
     assert row["answer_letters"] == "A"
     assert row["answer_text"] == chosen.label.removeprefix("A. ")
+
+
+def test_a_stopped_review_scores_what_was_answered_and_leaves_the_rest_due(platform, trainee):
+    from quiz.services import review
+
+    with platform.transaction() as s:
+        review.schedule_wrong(s, trainee.id, ["spacing-001", "spacing-002", "hygiene-001"], T0)
+    aid = call(platform, attempts.start_review, trainee, T0)
+    call(platform, attempts.save_answer, trainee, aid, 0, right_answer(platform, aid, 0), now=T0)
+    res = call(platform, attempts.submit, trainee, aid, now=T0)
+    assert (res.score, res.max_score, res.not_reached) == (1.0, 1.0, 2)
+    assert call(platform, progress.topic_mastery, trainee)[0].answered == 1
+    due = call(platform, review.due_question_ids, trainee, T0, 10)
+    assert len(due) == 2  # the two not reached are still due, untouched; the one answered right is not
