@@ -88,7 +88,8 @@ def answer_input(item: ItemView, key: str, *, on_change: Callable[[], None] | No
     elif item.type == "true_false":
         choices = [True, False]
         st.radio("Your answer", choices, index=choices.index(answer) if isinstance(answer, bool) else None,
-                 format_func=lambda v: "True" if v else "False", key=key, horizontal=True, **kw)
+                 format_func=lambda v: _right_label(str(v)) if v in right else str(v), key=key, horizontal=True,
+                 **kw)
     elif item.type == "multiple":
         chosen = set(answer or [])
         st.write("Your answer")

@@ -248,7 +248,7 @@ def feedback_view(q: Question, resp: Response, order: list[int]) -> FeedbackView
         feedback=chosen_feedback(q, resp.answer, correct, order), explanation=q.explanation,
         source=(q.source.id, q.source.section),
         right_values=tuple(sorted(q.key)) if q.type == "multiple" else
-        ((q.key,) if q.type == "single" and isinstance(q.key, int) else ()),
+        ((q.key,) if q.type in ("single", "true_false") and isinstance(q.key, int) else ()),
     )
 
 
