@@ -52,7 +52,7 @@ def test_users_page_adds_a_trainer_changes_a_role_and_deactivates(app_env):
     assert "is now administrator" in texts(at)
     at.selectbox(key="us_who").set_value(tom.id).run()
     assert button(at, "Deactivate the account").disabled  # until the box is ticked
-    at.checkbox(key="us_sure").check().run()
+    at.checkbox(key=f"us_sure_{tom.id}").check().run()
     button(at, "Deactivate the account").click().run()
     no_trace(at)
     with app_env.sessions() as s:

@@ -54,7 +54,7 @@ def _change(actor, rows: list[users.UserRow]) -> None:  # noqa: ANN001
         _done(f"{row.name} is now {ROLE_LABELS[role].lower()}; their sessions have ended.")
     with c2:
         if row.is_active:
-            sure = st.checkbox("Yes, deactivate: they can no longer log in (nothing is deleted)", key="us_sure")
+            sure = st.checkbox("Yes, deactivate: they can no longer log in (nothing is deleted)", key=f"us_sure_{uid}")
             if st.button("Deactivate the account", key="us_deactivate", disabled=not sure) and runtime.run(
                     users.set_active, actor, uid, False):
                 _done(f"{row.name}'s account is deactivated and their sessions have ended.")
