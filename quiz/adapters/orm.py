@@ -344,6 +344,8 @@ class Response(Base):
     score: Mapped[float | None] = mapped_column(Float)
     max_score: Mapped[float] = mapped_column(Float, default=1.0)
     saved_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # 1 when first saved, +1 on every save: a save based on an older version (a stale second tab) is refused.
+    version: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
 
     attempt: Mapped[Attempt] = relationship(back_populates="responses")
     question_version: Mapped[QuestionVersion] = relationship()
@@ -393,6 +395,19 @@ class ReviewCard(Base):
     due_at: Mapped[datetime]
     reviews: Mapped[int] = mapped_column(Integer, default=0)
     last_reviewed_at: Mapped[datetime | None]
+
+
+class LoginFailure(Base):
+    """Wrong passwords given for an email that has no account, counted as for a real one (see
+    ``services.accounts.authenticate``): the login form locks an unknown email exactly as it locks a real one,
+    so it never tells who has an account. The email itself is not kept, only its SHA-256."""
+
+    __tablename__ = "login_failures"
+
+    email_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    failed_logins: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    locked_until: Mapped[datetime | None]
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
 class Setting(Base):

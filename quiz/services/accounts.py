@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import hashlib
 from datetime import UTC, datetime, timedelta
+from typing import NoReturn
 
-from sqlalchemy import case, func, literal, select, update
+from sqlalchemy import case, delete, func, literal, select, update
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
-from quiz.adapters.orm import ROLES, Cohort, CohortMember, Setting, User
+from quiz.adapters.orm import ROLES, Cohort, CohortMember, LoginFailure, Setting, User
 from quiz.core import security
 from quiz.services import audit, sessions
 from quiz.services.errors import AccountLocked, AuthError, Conflict, InvalidInput, NotFound, PermissionDenied
@@ -141,9 +145,8 @@ def authenticate(session: Session, email: str, password: str, *, threshold: int 
     except InvalidInput:
         raise AuthError(GENERIC_LOGIN_ERROR) from None
     user = session.scalar(select(User).where(User.email == email))
-    if user is None:
-        security.verify_password(_DUMMY_HASH, password or "")  # same time as a real check
-        raise AuthError(GENERIC_LOGIN_ERROR)
+    if user is None:  # the same steps, words and work as for a real account, counted in login_failures
+        _unknown_email(session, email, password, at, threshold, lock_minutes)
     if user.locked_until is not None and user.locked_until > at:
         raise AccountLocked(_locked_message(user.locked_until, at))
     if not security.verify_password(user.password_hash, password or ""):
@@ -188,6 +191,41 @@ def _count_failure(session: Session, user_id: int, at: datetime, threshold: int,
 
 
 _DUMMY_HASH = security.hash_password("not-a-real-password")
+
+
+def _unknown_email(session: Session, email: str, password: str, at: datetime, threshold: int,
+                   lock_minutes: int) -> NoReturn:
+    """A login for an email without an account: locked after ``threshold`` tries like a real one (same
+    messages), a password hash checked like a real one (same time). Always raises."""
+    key = hashlib.sha256(email.encode()).hexdigest()
+    row = session.get(LoginFailure, key)
+    if row is not None and row.locked_until is not None and row.locked_until > at:
+        raise AccountLocked(_locked_message(row.locked_until, at))
+    security.verify_password(_DUMMY_HASH, password or "")
+    t = LoginFailure.__table__
+    expired = t.c.locked_until.is_not(None) & (t.c.locked_until <= at)
+    new_count = case((expired, 1), else_=t.c.failed_logins + 1)
+    until = literal(at + timedelta(minutes=lock_minutes), t.c.locked_until.type)
+    insert = postgresql_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
+    stmt = insert(t).values(email_hash=key, failed_logins=1, updated_at=at,
+                            locked_until=at + timedelta(minutes=lock_minutes) if threshold <= 1 else None)
+    stmt = stmt.on_conflict_do_update(
+        index_elements=[t.c.email_hash],
+        set_={"failed_logins": new_count, "locked_until": case((new_count >= threshold, until), else_=None),
+              "updated_at": at},
+        where=t.c.locked_until.is_(None) | (t.c.locked_until <= at),
+    ).returning(t.c.locked_until)
+    done = session.execute(stmt).first()
+    # Forget old counts of unknown emails (a real account's count stays until its next good login).
+    session.execute(delete(LoginFailure).where(LoginFailure.updated_at < at - timedelta(days=1),
+                                               LoginFailure.locked_until.is_(None) | (LoginFailure.locked_until < at)))
+    session.expire_all()
+    if done is None:  # another try locked it between our read and our write
+        locked_until = session.scalar(select(LoginFailure.locked_until).where(LoginFailure.email_hash == key))
+        raise AccountLocked(_locked_message(locked_until or at + timedelta(minutes=lock_minutes), at))
+    if done.locked_until is not None:
+        raise AccountLocked(f"Too many wrong passwords. This account is locked for {lock_minutes} minutes.")
+    raise AuthError(GENERIC_LOGIN_ERROR)
 
 
 def set_password(session: Session, actor: Actor | None, user_id: int, new_password: str,

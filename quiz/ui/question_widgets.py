@@ -103,6 +103,27 @@ def answer_input(item: ItemView, key: str, *, on_change: Callable[[], None] | No
                         key=key, **kw)
 
 
+def show_saved(item: ItemView, key: str) -> None:
+    """Call before :func:`answer_input` on a page that saves as the trainee goes: if the saved answer changed
+    since this tab last showed it (another tab or device saved a newer one), the widget shows the saved answer
+    again instead of its own older value. The version this tab shows is kept for :func:`shown_version`."""
+    state = st.session_state
+    vkey = f"{key}_version"
+    if state.get(vkey) is not None and state[vkey] != item.version:
+        for k in [k for k in state if isinstance(k, str) and (k == key or k.startswith(f"{key}_"))]:
+            del state[k]  # the widgets start again from the saved answer
+    state[vkey] = item.version
+
+
+def shown_version(key: str) -> int | None:
+    """The version of the saved answer the widget under ``key`` was built from (see :func:`show_saved`)."""
+    return st.session_state.get(f"{key}_version")
+
+
+def set_shown_version(key: str, version: int | None) -> None:
+    st.session_state[f"{key}_version"] = version
+
+
 def read_answer(item: ItemView, key: str, *, partial: bool = False) -> Any:
     """The answer currently in the widget for ``item`` (None while nothing is given). An order counts only once
     every step is placed, unless ``partial``: then the steps placed so far (a prefix of the order)."""

@@ -235,3 +235,23 @@ def test_one_attempt_that_cannot_be_graded_does_not_hold_up_the_sweep(platform, 
     monkeypatch.setattr(background, "finalise", finalise)
     assert sweep_overdue(platform) == 1
     assert _state(platform, fine) == "expired" and _state(platform, broken) == "in_progress"
+
+
+# -- a stale second tab ---------------------------------------------------------------------------------------
+
+def test_a_save_from_a_tab_showing_an_older_answer_is_refused(platform, trainee):
+    aid = call(platform, attempts.start_exam, trainee, make_exam(platform), now=T0)
+    tab_a = call(platform, attempts.attempt_view, trainee, aid, now=T0)
+    tab_b = call(platform, attempts.attempt_view, trainee, aid, now=T0)
+    assert tab_a.items[0].version == tab_b.items[0].version == 0
+    call(platform, attempts.save_answer, trainee, aid, 0, right_answer(platform, aid, 0), now=T0,
+         expected_version=tab_a.items[0].version)
+    with pytest.raises(attempts.StaleAnswer, match="changed in another window — reloaded"):
+        call(platform, attempts.save_answer, trainee, aid, 0, wrong_answer(platform, aid, 0), now=T0,
+             expected_version=tab_b.items[0].version)
+    fresh = call(platform, attempts.attempt_view, trainee, aid, now=T0)
+    assert fresh.items[0].answer == right_answer(platform, aid, 0) and fresh.items[0].version == 1
+    # Once it shows the newer answer, tab B can change it.
+    call(platform, attempts.save_answer, trainee, aid, 0, wrong_answer(platform, aid, 0), now=T0,
+         expected_version=fresh.items[0].version)
+    assert call(platform, attempts.attempt_view, trainee, aid, now=T0).items[0].version == 2

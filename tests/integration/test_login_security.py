@@ -5,11 +5,12 @@ from __future__ import annotations
 
 import re
 import threading
+from datetime import timedelta
 
 import pytest
 from sqlalchemy import func, select
 
-from quiz.adapters.orm import User
+from quiz.adapters.orm import LoginFailure, User
 from quiz.services import accounts, cohorts, exams
 from quiz.services.errors import AccountLocked, AuthError, Conflict, InvalidInput
 
@@ -121,3 +122,45 @@ def test_staff_names_follow_the_same_rules(platform, admin):
         users.add_staff(s, admin, email="t2@example.com", name="Tom\u202e", role="trainer", password="password123")
     with platform.transaction() as s, pytest.raises(Conflict, match="already exists"):
         users.add_staff(s, admin, email="ＡＤＭＩＮ@example.com", name="Twin", role="trainer", password="password123")
+
+
+# -- an unknown email locks exactly like a real one ------------------------------------------------------------
+
+def _messages(platform, email: str, n: int) -> list[str]:
+    out = []
+    for i in range(n):
+        with pytest.raises(AuthError) as err:
+            accounts.login(platform.sessions, email, f"wrong-{i}")
+        out.append(f"{type(err.value).__name__}: {err.value}")
+    return out
+
+
+def test_the_lock_message_is_the_same_for_real_and_unknown_emails(platform, trainee):
+    real = _messages(platform, trainee.email, 7)
+    unknown = _messages(platform, "nobody@example.com", 7)
+    assert real == unknown
+    assert real[:4] == ["AuthError: Wrong email or password."] * 4
+    assert real[4] == "AccountLocked: Too many wrong passwords. This account is locked for 15 minutes."
+    assert real[5].startswith("AccountLocked: Too many wrong passwords. This account is locked; try again in")
+
+
+def test_an_unknown_email_is_counted_under_its_hash_and_unlocks_like_a_real_one(platform):
+    _messages(platform, "Nobody@Example.com", 5)
+    with platform.sessions() as s:
+        row = s.scalars(select(LoginFailure)).one()
+        assert "nobody" not in row.email_hash and len(row.email_hash) == 64
+        assert row.failed_logins == 5 and row.locked_until is not None
+        later = row.locked_until + timedelta(seconds=1)
+    with platform.transaction() as s, pytest.raises(AuthError) as err:  # the lock is over: counting again
+        accounts.authenticate(s, "nobody@example.com", "wrong", at=later)
+    assert not isinstance(err.value, AccountLocked)
+    with platform.sessions() as s:
+        assert s.scalars(select(LoginFailure)).one().failed_logins == 1
+
+
+def test_twenty_parallel_tries_on_an_unknown_email_lock_it_at_exactly_five(platform):
+    outcomes = _parallel_logins(platform, "ghost@example.com", 20)
+    assert all(isinstance(o, AuthError) for o in outcomes), outcomes
+    wrong = [o for o in outcomes if not isinstance(o, AccountLocked)]
+    locking = [o for o in outcomes if isinstance(o, AccountLocked) and "locked for 15 minutes" in str(o)]
+    assert len(wrong) == 4 and len(locking) == 1, [str(o) for o in outcomes]

@@ -19,7 +19,9 @@ from quiz.domain.scoring import (
     score_item,
 )
 from quiz.services.attempts.common import (
+    STALE_ANSWER_MESSAGE,
     DeadlinePassed,
+    StaleAnswer,
     attempt_questions,
     attempt_responses,
     attempt_title,
@@ -69,6 +71,7 @@ def attempt_view(session: Session, actor: Actor, attempt_id: int, *, now: dateti
             options=option_views(q, item.option_order), unit=q.unit, points=q.points,
             case_title=q.case.title if q.case else None, case_scenario=q.case.scenario if q.case else None,
             answer=answer, flagged=item.flagged, feedback=fb, scoring=q.scoring,
+            version=resp.version if resp is not None else 0,
         ))
     seconds_left = None
     if attempt.deadline_at is not None and attempt.state == "in_progress":
@@ -82,11 +85,15 @@ def attempt_view(session: Session, actor: Actor, attempt_id: int, *, now: dateti
 
 
 def save_answer(session: Session, actor: Actor, attempt_id: int, position: int, answer: Any, *,
-                now: datetime | None = None) -> FeedbackView | None:
+                now: datetime | None = None, expected_version: int | None = None) -> FeedbackView | None:
     """Save the answer to one item, now. Exams: the answer can be changed until submission and nothing is
     revealed (returns None); an ordering item's order is saved as it is built, step by step. Practice and
     review: the answer (an ordering item's complete order) is scored at once and the feedback returned; it
-    cannot be changed afterwards, and it is refused while the trainee has an exam in progress."""
+    cannot be changed afterwards, and it is refused while the trainee has an exam in progress.
+
+    ``expected_version``: the version of the saved answer the page showed (``ItemView.version``, 0 for none);
+    if another tab has saved since, the save is refused (:class:`StaleAnswer`) and the page shows the newer
+    answer. Each save adds one to the version."""
     now = now or now_utc()
     attempt = own_attempt(session, actor, attempt_id)
     immediate = attempt.mode in ("practice", "review")
@@ -111,7 +118,10 @@ def save_answer(session: Session, actor: Actor, attempt_id: int, position: int, 
     if immediate and not is_complete(q, canonical):  # checked once, so only a whole order
         raise InvalidInput(f"Please place all {len(q.options)} steps in order first.")
     resp = session.scalar(select(Response).where(Response.attempt_id == attempt.id,
-                                                 Response.question_version_id == item.question_version_id))
+                                                 Response.question_version_id == item.question_version_id)
+                          .execution_options(populate_existing=True))
+    if expected_version is not None and expected_version != (resp.version if resp is not None else 0):
+        raise StaleAnswer(STALE_ANSWER_MESSAGE)
     if immediate and resp is not None and resp.score is not None:
         raise Conflict("You have already answered this question; its feedback is shown below it.")
     scored = score_item(q, canonical) if immediate else None
@@ -141,6 +151,7 @@ def save_answer(session: Session, actor: Actor, attempt_id: int, position: int, 
 
 
 def _fill(resp: Response, answer: Any, scored: Any, q: Question, now: datetime) -> None:
+    resp.version = (resp.version or 0) + 1  # a new row: 1
     resp.answer = answer
     resp.saved_at = now
     resp.max_score = q.points

@@ -36,6 +36,14 @@ class ExamInProgress(Conflict):
     """Practice or review was asked for while the trainee has an exam in progress."""
 
 
+STALE_ANSWER_MESSAGE = ("This answer was changed in another window — reloaded: the answer saved there is shown "
+                        "now. Change it again here if you want to.")
+
+
+class StaleAnswer(Conflict):
+    """A save based on an older version of the answer (a second tab that had not seen a newer save)."""
+
+
 def now_utc() -> datetime:
     return datetime.now(UTC)
 

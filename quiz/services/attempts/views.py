@@ -52,6 +52,7 @@ class ItemView:
     answer: Any  # canonical; None when not answered
     flagged: bool
     feedback: FeedbackView | None = None  # practice/review once answered; never for an exam in progress
+    version: int = 0  # of the saved answer (0: none yet); a save names it, so a stale tab's save is refused
     scoring: str = "all_or_nothing"  # multiple/ordering: "partial" credit or "all_or_nothing"
 
     @property

@@ -24,7 +24,16 @@ import streamlit as st
 
 from quiz.services import attempts
 from quiz.ui import localtime, runtime
-from quiz.ui.question_widgets import answer_input, numbered, plural, read_answer, show_question
+from quiz.ui.question_widgets import (
+    answer_input,
+    numbered,
+    plural,
+    read_answer,
+    set_shown_version,
+    show_question,
+    show_saved,
+    shown_version,
+)
 from quiz.ui.text import plain
 
 POS_KEY = "_exam_pos_{}"
@@ -149,12 +158,24 @@ def _ended(actor, aid: int) -> None:  # noqa: ANN001
 
 def _save(actor, aid: int, item, key: str) -> None:  # noqa: ANN001
     answer = read_answer(item, key, partial=True)  # an order is saved step by step, as it is built
+    expected = shown_version(key)  # the saved answer this tab showed: a newer one from another tab wins
 
     def do(session):  # noqa: ANN001, ANN202
-        attempts.save_answer(session, actor, aid, item.position, answer)
+        try:
+            attempts.save_answer(session, actor, aid, item.position, answer, expected_version=expected)
+        except attempts.StaleAnswer:
+            return "stale"
         return True
 
-    if not runtime.run(do):
+    outcome = runtime.run(do)
+    if outcome == "stale":  # not retried: the next run shows the answer saved in the other window
+        set_shown_version(key, -1)
+        st.session_state["_exam_note"] = f"Question {item.position + 1}: {attempts.STALE_ANSWER_MESSAGE}"
+        st.session_state[SAVE_KEY.format(aid)] = None
+        return
+    if outcome:
+        set_shown_version(key, None if expected is None else expected + 1)
+    else:
         # The answer stays in the widget; the page tries again on its next run (see _retry_save).
         st.session_state[SAVE_KEY.format(aid)] = ("failed", item.position, key)
         return
@@ -294,6 +315,7 @@ def _sit(actor, aid: int) -> None:  # noqa: ANN001
     with st.container(border=True):
         show_question(item, pos + 1, len(view.items))
         key = f"exam_{aid}_{pos}"
+        show_saved(item, key)  # what is saved, even if another tab saved it since this one last ran
         answer_input(item, key, on_change=lambda: _save(actor, aid, item, key))
         fkey = f"flag_{aid}_{pos}"
         st.toggle(":material/flag: Flag this question to come back to it", value=item.flagged, key=fkey,
