@@ -100,3 +100,42 @@ def test_the_exam_warns_at_ten_five_and_one_minutes():
     assert [warning_for(s) for s in (1800, 601, 600, 301, 300, 61, 60, 1, 0)] == [
         None, None, "10 minutes left", "10 minutes left", "5 minutes left", "5 minutes left", "1 minute left",
         "1 minute left", None]
+
+
+def test_a_failed_save_says_so_beside_the_count_keeps_the_answer_and_retries(env, people, monkeypatch):
+    from sqlalchemy import select
+    from sqlalchemy.exc import OperationalError
+
+    from quiz.adapters.orm import Response
+
+    tia = people["trainee"]
+    exam = attempt_helpers.make_exam(env, name="Foundation certificate", topics={"spacing": 2, "hygiene": 1})
+    with env.transaction() as s:
+        aid = attempts.start_exam(s, tia, exam)
+    at = open_page(tia, "exams")
+    no_trace(at)
+    assert "Answers are saved as you choose them" in texts(at)
+    real = attempts.save_answer
+    calls = []
+
+    def flaky(*args, **kw):  # noqa: ANN002, ANN003, ANN202
+        calls.append(1)
+        if len(calls) == 1:
+            raise OperationalError("INSERT", {}, Exception("database is locked"))
+        return real(*args, **kw)
+
+    monkeypatch.setattr(attempts, "save_answer", flaky)
+    key = attempt_helpers.right_answer(env, aid, 0)
+    at.radio[0].set_value(key).run()
+    assert calls, "the save was not attempted"
+    assert "Not saved — retrying" in texts(at) and not at.toast  # beside the count, no toast over the timer
+    assert at.radio[0].value == key  # the answer stays on screen
+    with env.sessions() as s:
+        assert s.scalar(select(Response.answer).where(Response.attempt_id == aid)) is None
+    from quiz.ui.pages import exam as exam_page
+
+    monkeypatch.setattr(exam_page, "RETRY_AFTER", 0.0)  # (instead of waiting 2 seconds)
+    at.run()  # the next run (any click, or the clock's tick) tries again
+    assert "Not saved" not in texts(at) and "Saved " in texts(at)
+    with env.sessions() as s:
+        assert s.scalar(select(Response.answer).where(Response.attempt_id == aid)) == key

@@ -39,7 +39,8 @@ from quiz.ui.text import plain
 POS_KEY = "_exam_pos_{}"
 CONFIRM_KEY = "_exam_confirm_{}"
 START_KEY = "_exam_start_ask_{}"
-SAVE_KEY = "_exam_save_{}"  # ("saved", "14:02:31") or ("failed", position, widget key)
+SAVE_KEY = "_exam_save_{}"  # ("saved", "14:02:31") or ("failed", item, widget key, when it failed)
+RETRY_AFTER = 2.0  # seconds before a failed save is tried again (by the next click or the clock)
 SITTING_KEY = "_exam_sitting"  # the attempt this tab is sitting: to open its result when time runs out
 RESULTS_FLASH = "_results_flash"  # shown once at the top of Results
 
@@ -177,7 +178,7 @@ def _save(actor, aid: int, item, key: str) -> None:  # noqa: ANN001
         set_shown_version(key, None if expected is None else expected + 1)
     else:
         # The answer stays in the widget; the page tries again on its next run (see _retry_save).
-        st.session_state[SAVE_KEY.format(aid)] = ("failed", item.position, key)
+        st.session_state[SAVE_KEY.format(aid)] = ("failed", item, key, time.monotonic())
         return
     st.session_state[SAVE_KEY.format(aid)] = ("saved", localtime.clock())
     if item.type == "ordering" and answer and len(answer) < len(item.options):
@@ -186,14 +187,17 @@ def _save(actor, aid: int, item, key: str) -> None:  # noqa: ANN001
                                           "once every step is placed.")
 
 
-def _retry_save(actor, view) -> None:  # noqa: ANN001
-    state = st.session_state.get(SAVE_KEY.format(view.id))
-    if not state or state[0] != "failed":
-        return
-    _, position, key = state
-    item = next((i for i in view.items if i.position == position), None)
-    if item is not None:
-        _save(actor, view.id, item, key)
+def _retry_save(actor, aid: int) -> bool:  # noqa: ANN001
+    """Save again an answer whose save failed (it is still in its widget), once RETRY_AFTER seconds have
+    passed: on the next click, or the clock's next tick. True when it is saved now."""
+    state_key = SAVE_KEY.format(aid)
+    state = st.session_state.get(state_key)
+    if not state or state[0] != "failed" or time.monotonic() - state[3] < RETRY_AFTER:
+        return False
+    _, item, key, _failed_at = state
+    _save(actor, aid, item, key)
+    state = st.session_state.get(state_key)
+    return bool(state) and state[0] == "saved"
 
 
 def _flag(actor, aid: int, position: int, key: str) -> None:  # noqa: ANN001
@@ -230,7 +234,7 @@ def _draw_clock(actor, aid: int, deadline: datetime, *, fast: bool) -> None:  # 
     """Time left from the stored deadline; warnings at 10, 5, 1 minutes (role=alert: announced once as they
     appear). At zero, rerun the page: the server submits the attempt. While more than two minutes are left
     the clock shows whole minutes and is redrawn every 5 seconds (less traffic); then every second."""
-    if _deadline_moved(actor, aid, deadline):
+    if _deadline_moved(actor, aid, deadline) or _retry_save(actor, aid):  # (saved now: redraw the header)
         st.rerun()
     left = max(0, int((deadline - datetime.now(UTC)).total_seconds()))
     if not fast and left <= FAST_FROM:
@@ -297,7 +301,8 @@ def _sit(actor, aid: int) -> None:  # noqa: ANN001
         _ended(actor, aid)
         return
     st.session_state[SITTING_KEY] = aid
-    _retry_save(actor, view)
+    if _retry_save(actor, aid):
+        view = runtime.run(attempts.attempt_view, actor, aid) or view
     st.html(TIMER_CSS)
     pos_key = POS_KEY.format(aid)
     pos = st.session_state.get(pos_key, view.current_position)
