@@ -87,6 +87,8 @@ class User(Base):
     last_login_at: Mapped[datetime | None]
     # Where the trainee was (page and attempt) so that a fresh login brings them back.
     resume_page: Mapped[str | None] = mapped_column(String(100))
+    # The time zone this user's pages show times in (an IANA name); empty: the browser's. Exports stay UTC.
+    time_zone: Mapped[str | None] = mapped_column(String(64))
 
 
 class AuthSession(Base):
