@@ -249,7 +249,7 @@ def _source_note(source: tuple[str, str] | None) -> None:
     title, summary = _sources().get(source[0], (None, ""))
     if title is None:
         return
-    st.caption(f"Source: {plain(title)} (section: {plain(source[1])})", help=summary or None)
+    st.caption(f"Source: {plain(title)} (section: {plain(source[1])})", help=plain(summary) if summary else None)
 
 
 def _answers(yours: str, right: str | None) -> None:

@@ -25,13 +25,13 @@ NOT_STREAMLIT = {"log", "logging", "logger"}
 # itself writes (some with deliberate markdown, e.g. ":red[**Not saved**]"). Anything a person typed, or that
 # comes from the question bank, is not here: it goes through plain().
 SAFE_CALLS = {"plain", "plural", "numbered", "len", "pct", "when", "int", "round", "nav_label", "result_mark",
-              "marks", "_right_label"}  # (_right_label escapes the option text it marks)
+              "marks", "_right_label", "nav_help"}  # (_right_label escapes the option text it marks)
 SAFE_EXPRESSIONS = {
     # numbers and counts
     "s.attempts_allowed", "s.attempts_used", "flagged_n", "plan.attempts_checked", "change.attempt_id",
     "it.position", "s.version", "view.answered_count", "cohort.members", "exam.attempts", "t.attempts", "s.attempts",
     "FEW_ANSWERS", "total", "answered", "number", "chr(65 + i)", "n", "pv.time_limit_minutes",
-    "sum((1 for r in rows if r.flags))", "str(v)",
+    "sum((1 for r in rows if r.flags))", "str(v)", "res.reliability.items", "res.reliability.raters", "LETTERS[i]",
     # app-written sentences and fragments
     "actor.role", "verb", "saved", "done", "flash", "when", "until", "rule", "scored", "note", "problem",
     "' · '.join(facts)", "label", "finish_label", "shown", "left", "verdict", "mark", "m", "what", "line",
@@ -109,7 +109,7 @@ def unsafe_interpolations() -> list[str]:
             if name not in MARKDOWN_CALLS:
                 continue
             shown = list(call.args[1:2] if name == "flash_and_rerun" else call.args[:1])
-            shown += [k.value for k in call.keywords if k.arg in ("body", "label", "text")]
+            shown += [k.value for k in call.keywords if k.arg in ("body", "label", "text", "help")]
             for arg in shown:
                 for part in _unsafe_parts(arg):
                     found.append(f"{rel}:{getattr(part, 'lineno', call.lineno)}: {ast.unparse(part)}")
