@@ -289,6 +289,9 @@ class Attempt(Base):
         Index("ix_attempts_user_state", "user_id", "state"),
         Index("ix_attempts_exam_user", "exam_id", "user_id"),
         Index("ix_attempts_started_at", "started_at"),
+        Index("ix_attempts_state_deadline", "state", "deadline_at"),  # 0007: overdue grading on every read
+        Index("ix_attempts_user_started", "user_id", "started_at", "id"),
+        Index("ix_attempts_exam_user_started", "exam_id", "user_id", "started_at", "id"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -336,7 +339,8 @@ class Response(Base):
     """The answer given to one item of an attempt, saved the moment it is chosen."""
 
     __tablename__ = "responses"
-    __table_args__ = (UniqueConstraint("attempt_id", "question_version_id"),)
+    __table_args__ = (UniqueConstraint("attempt_id", "question_version_id"),
+                      Index("ix_responses_attempt_saved", "attempt_id", "saved_at"))
 
     id: Mapped[int] = mapped_column(primary_key=True)
     attempt_id: Mapped[int] = mapped_column(ForeignKey("attempts.id", ondelete="CASCADE"), index=True)

@@ -13,12 +13,13 @@ Permissions: trainers see the exams of the cohorts they run, administrators ever
 
 from __future__ import annotations
 
+import json
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
-from sqlalchemy import Select, func, select
+from sqlalchemy import Select, Text, cast, func, select
 from sqlalchemy.orm import Session
 
 from quiz.adapters.orm import (
@@ -173,44 +174,61 @@ def _first_attempts(exam_ids: list[int] | None, cohort_ids: list[int] | None) ->
 @dataclass
 class _Data:
     attempt_ids: list[int]
-    # (attempt_id, question_id) -> (position, version_id)
-    shown: dict[tuple[int, str], tuple[int, int]]
-    # (attempt_id, version_id) -> (answer, score)
-    responses: dict[tuple[int, int], tuple[Any, float | None]]
+    # one entry per item shown (cell), as parallel arrays: attempt id, position, version id, stored score
+    # (NaN: none stored, or no response row)
+    cell_attempt: Any
+    cell_position: Any
+    cell_version: Any
+    cell_score: Any
+    # answers of the cells without a stored score: (attempt_id, version_id) -> answer
+    unscored: dict[tuple[int, int], Any]
+    # (version id, answer as JSON text or None) -> how many cells gave it (for the distractor analysis)
+    answer_counts: list[tuple[int, str | None, int]]
     versions: dict[int, tuple[str, int, Question]]  # version id -> (question_id, version, question)
     rows: dict[str, QuestionRow]
 
 
+CHUNK = 50_000
+
+
 def _load(session: Session, first: Any) -> _Data:
+    """The matrix in one streamed query of four numbers per cell, straight into numpy arrays; the answers only
+    as counts per (version, answer) - grouped in SQL, each distinct answer parsed once; the versions shown."""
     attempt_ids = sorted(session.scalars(select(first.c.attempt_id)))
-    shown: dict[tuple[int, str], tuple[int, int]] = {}
-    q_items = (
-        select(AttemptItem.attempt_id, AttemptItem.position, AttemptItem.question_version_id,
-               QuestionVersion.question_id)
+    shown = (
+        select(AttemptItem.attempt_id, AttemptItem.position, AttemptItem.question_version_id, Response.score)
         .join(first, first.c.attempt_id == AttemptItem.attempt_id)
-        .join(QuestionVersion, QuestionVersion.id == AttemptItem.question_version_id)
+        .outerjoin(Response, (Response.attempt_id == AttemptItem.attempt_id)
+                   & (Response.question_version_id == AttemptItem.question_version_id))
     )
-    for attempt_id, position, vid, qid in session.execute(q_items):
-        shown[(attempt_id, qid)] = (position, vid)
-    responses: dict[tuple[int, int], tuple[Any, float | None]] = {}
-    q_resp = (
-        select(Response.attempt_id, Response.question_version_id, Response.answer, Response.score)
-        .join(first, first.c.attempt_id == Response.attempt_id)
+    parts: list[Any] = []
+    result = session.execute(shown.execution_options(yield_per=CHUNK))
+    for chunk in result.partitions():
+        parts.append(np.array([(a, p, v, np.nan if sc is None else sc) for a, p, v, sc in chunk], dtype=float))
+    cells = np.concatenate(parts) if parts else np.empty((0, 4))
+    unscored: dict[tuple[int, int], Any] = {}
+    if np.isnan(cells[:, 3]).any():
+        q_un = (select(Response.attempt_id, Response.question_version_id, Response.answer)
+                .join(first, first.c.attempt_id == Response.attempt_id).where(Response.score.is_(None)))
+        unscored = {(a, v): ans for a, v, ans in session.execute(q_un)}
+    answer_text = cast(Response.answer, Text)
+    q_counts = (
+        select(AttemptItem.question_version_id, answer_text, func.count())
+        .join(first, first.c.attempt_id == AttemptItem.attempt_id)
+        .outerjoin(Response, (Response.attempt_id == AttemptItem.attempt_id)
+                   & (Response.question_version_id == AttemptItem.question_version_id))
+        .group_by(AttemptItem.question_version_id, answer_text)
     )
-    for attempt_id, vid, answer, score in session.execute(q_resp):
-        responses[(attempt_id, vid)] = (answer, score)
-    version_ids = {vid for _, vid in shown.values()}
+    answer_counts = [(v, text, int(n)) for v, text, n in session.execute(q_counts)]
+    version_ids = {v for v, _, _ in answer_counts}
     versions: dict[int, tuple[str, int, Question]] = {}
     if version_ids:
-        q_versions = select(QuestionVersion).where(
-            QuestionVersion.id.in_(select(AttemptItem.question_version_id)
-                                   .join(first, first.c.attempt_id == AttemptItem.attempt_id))
-        )
-        for v in session.scalars(q_versions):
+        for v in session.scalars(select(QuestionVersion).where(QuestionVersion.id.in_(version_ids))):
             versions[v.id] = (v.question_id, v.version, to_question(v))
-    qids = {qid for _, qid in shown}
+    qids = {qid for qid, _, _ in versions.values()}
     rows = {r.id: r for r in session.scalars(select(QuestionRow).where(QuestionRow.id.in_(qids)))} if qids else {}
-    return _Data(attempt_ids, shown, responses, versions, rows)
+    return _Data(attempt_ids, cells[:, 0].astype(np.int64), cells[:, 1].astype(np.int64),
+                 cells[:, 2].astype(np.int64), cells[:, 3], unscored, answer_counts, versions, rows)
 
 
 def _canonical_choices(q: Question, answer: Any) -> list[int]:
@@ -236,11 +254,16 @@ def _mark(q: Question, answer: Any, score: float | None) -> float:
         return 0.0
 
 
+def _parse(text: str | None) -> Any:
+    if text is None:
+        return None
+    try:
+        return json.loads(text)
+    except ValueError:
+        return None
+
+
 def _compute(data: _Data, *, slots: bool, pooled: bool) -> tuple[TestStatistics, dict[str, QuestionInfo]]:
-    qids = sorted({qid for _, qid in data.shown})
-    col = {qid: j for j, qid in enumerate(qids)}
-    row_of = {a: i for i, a in enumerate(data.attempt_ids)}
-    marks = np.full((len(data.attempt_ids), len(qids)), np.nan)
     # latest version shown of each question: its points are the item's maximum, its options the labels
     latest: dict[str, tuple[int, Question]] = {}
     shown_versions: dict[str, set[int]] = defaultdict(set)
@@ -248,20 +271,36 @@ def _compute(data: _Data, *, slots: bool, pooled: bool) -> tuple[TestStatistics,
         shown_versions[qid].add(version)
         if qid not in latest or version > latest[qid][0]:
             latest[qid] = (version, q)
+    qids = sorted(latest)
+    col = {qid: j for j, qid in enumerate(qids)}
+    n_attempts = len(data.attempt_ids)
+    marks = np.full((n_attempts, len(qids)), np.nan)
+    # per version: its column, and the factor from its marks to the latest version's points
+    vids = np.array(sorted(data.versions), dtype=np.int64)
+    v_col = np.array([col[data.versions[v][0]] for v in vids], dtype=np.int64)
+    v_points = np.array([data.versions[v][2].points for v in vids], dtype=float)
+    v_max = np.array([latest[data.versions[v][0]][1].points for v in vids], dtype=float)
+    cell_v = np.searchsorted(vids, data.cell_version) if len(vids) else np.zeros(0, dtype=np.int64)
+    rows_of = np.searchsorted(np.asarray(data.attempt_ids, dtype=np.int64), data.cell_attempt)
+    score = data.cell_score.copy()
+    for k in np.flatnonzero(np.isnan(score)):  # never stored (rare): worked out from the answer
+        vid = int(data.cell_version[k])
+        answer = data.unscored.get((int(data.cell_attempt[k]), vid))
+        score[k] = _mark(data.versions[vid][2], answer, None)
+    points = v_points[cell_v] if len(vids) else np.zeros(0)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        x = np.where(points != 0, score / points * (v_max[cell_v] if len(vids) else 0.0), 0.0)
+    if len(x):
+        marks[rows_of, v_col[cell_v]] = x
     choices: dict[str, Counter[int]] = defaultdict(Counter)
     no_answer: Counter[str] = Counter()
-    by_attempt: dict[int, list[tuple[int, float, str]]] = defaultdict(list)
-    for (attempt_id, qid), (position, vid) in data.shown.items():
-        _, _, q = data.versions[vid]
-        answer, score = data.responses.get((attempt_id, vid), (None, None))
-        item_max = latest[qid][1].points
-        x = _mark(q, answer, score) / q.points * item_max if q.points else 0.0
-        marks[row_of[attempt_id], col[qid]] = x
-        by_attempt[attempt_id].append((position, x, qid))
-        picked = _canonical_choices(q, answer)
+    for vid, text, n in data.answer_counts:
+        qid, _, q = data.versions[vid]
+        picked = _canonical_choices(q, _parse(text))
         if not picked:
-            no_answer[qid] += 1
-        choices[qid].update(picked)
+            no_answer[qid] += n
+        for i in picked:
+            choices[qid][i] += n
     items = []
     for qid in qids:
         q = latest[qid][1]
@@ -272,14 +311,15 @@ def _compute(data: _Data, *, slots: bool, pooled: bool) -> tuple[TestStatistics,
     # marks by position in the attempt (Moodle's slots), and which position held each item: for alpha and the
     # effective weights when trainees were shown different items
     slot_marks = positions = None
-    if slots and data.attempt_ids:
-        lengths = {len(by_attempt[a]) for a in data.attempt_ids}
-        if len(lengths) == 1:
-            slot_marks = np.array([[x for _, x, _ in sorted(by_attempt[a])] for a in data.attempt_ids])
+    if slots and n_attempts:
+        per_attempt = np.bincount(rows_of, minlength=n_attempts) if len(x) else np.zeros(n_attempts, dtype=int)
+        if len(set(per_attempt.tolist())) == 1:
+            width = int(per_attempt[0])
+            order = np.lexsort((data.cell_position, rows_of))
+            slot_marks = x[order].reshape(n_attempts, width)
             positions = np.full(marks.shape, -1)
-            for a in data.attempt_ids:
-                for k, (_, _, qid) in enumerate(sorted(by_attempt[a])):
-                    positions[row_of[a], col[qid]] = k
+            if width:
+                positions[rows_of[order], v_col[cell_v[order]]] = np.tile(np.arange(width), n_attempts)
     test = analyse(marks, items, slot_marks=slot_marks, positions=positions, rest_as_fraction=pooled)
     infos = {}
     for qid in qids:
