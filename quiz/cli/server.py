@@ -41,6 +41,12 @@ def cmd_serve(args: argparse.Namespace) -> int:
     platform.engine.dispose()
     port = serve_port(args.port)
     print(f"[quiz] serving on http://localhost:{port}", flush=True)
+    workers = getattr(args, "workers", 1) or 1
+    if workers > 1:  # N processes behind nginx with sticky sessions (quiz/cli/workers.py)
+        from quiz.cli.workers import run_workers
+
+        return run_workers(PROJECT_ROOT / "app.py", int(port), workers, env, address=args.address or "",
+                           agent_api=os.environ.get("QUIZ_AGENT_API") == "1")
     cmd = [sys.executable, "-m", "streamlit", "run", str(PROJECT_ROOT / "app.py"), "--server.port", port,
            "--server.headless", "true", "--browser.gatherUsageStats", "false"]
     if args.address:
@@ -116,6 +122,9 @@ def register(sub) -> None:  # noqa: ANN001
     serve = sub.add_parser("serve", help="run the web app (sets up the database and bank first)")
     serve.add_argument("--port", type=int, help="port (default 8501, or QUIZ_PORT)")
     serve.add_argument("--address", help="address to listen on (default: all)")
+    serve.add_argument("--workers", type=int, default=int(os.environ.get("QUIZ_WORKERS") or 1), metavar="N",
+                       help="run N app processes behind nginx with sticky sessions (default 1, or QUIZ_WORKERS); "
+                            "needs nginx and, for N > 1, PostgreSQL")
     serve.set_defaults(func=cmd_serve)
     test = sub.add_parser("test", help="run ruff and every test (extra arguments go to pytest)",
                           description="Run `ruff check .`, then pytest on two workers. Any other arguments go to "
