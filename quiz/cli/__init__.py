@@ -15,7 +15,7 @@ import os
 import sys
 
 COMMAND_MODULES = ("quiz.cli.bank", "quiz.cli.server", "quiz.cli.users", "quiz.cli.reports", "quiz.cli.demo",
-                   "quiz.cli.audit", "quiz.cli.certs", "quiz.cli.standard")
+                   "quiz.cli.audit", "quiz.cli.certs", "quiz.cli.standard", "quiz.cli.bench")
 
 
 def build_parser() -> argparse.ArgumentParser:
