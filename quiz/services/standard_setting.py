@@ -40,6 +40,7 @@ from quiz.services import accounts, audit, exams
 from quiz.services.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from quiz.services.permissions import Actor, require_staff, visible_cohort_ids
 from quiz.services.questions import to_question
+from quiz.services.standard_setting_attempts import facility_near_cut
 
 METHODS = ("fixed", "angoff")
 
@@ -290,8 +291,6 @@ def my_studies(session: Session, actor: Actor) -> list[StudyInfo]:
 def rating_sheet(session: Session, actor: Actor, study_id: int) -> RatingSheet:
     """The items to rate with the rater's own ratings so far; in round 2 also the panel's round-1 spread and
     each item's facility among trainees near the round-1 cut score (where the exam has been sat)."""
-    from quiz.services.standard_setting_results import facility_near_cut
-
     study = _study(session, study_id)
     row = _rater_row(session, actor, study)
     mine = {(r.round, r.question_id): r.rating for r in session.scalars(select(StandardSettingRating).where(

@@ -15,12 +15,7 @@ from sqlalchemy.orm import Session
 
 from quiz.adapters import spreadsheet
 from quiz.adapters.orm import (
-    FINISHED_STATES,
-    Attempt,
-    AttemptItem,
     Exam,
-    QuestionVersion,
-    Response,
     StandardSettingRater,
     StandardSettingStudy,
     User,
@@ -40,6 +35,8 @@ from quiz.services.standard_setting import (
     pool_questions,
     ratings,
 )
+from quiz.services.standard_setting_attempts import facility_near_cut as facility_near_cut  # part of this API
+from quiz.services.standard_setting_attempts import scored_attempts
 
 CSV_COLUMNS = ("question_id", "topic", "objective", "ratings", "mean_percent", "sd_percent", "lowest", "highest",
                "round1_mean_percent", "value_in_cut_percent", "fallback")
@@ -80,39 +77,6 @@ class RealityCheck:
     hofstee_window: tuple[float, float, float, float] | None  # the panel's mean judgements
     hofstee: ss.Hofstee | None
     hofstee_raters: int
-
-
-def _scored_attempts(session: Session, exam_id: int, first_only: bool = False
-                     ) -> list[tuple[Attempt, dict[str, tuple[float, float]], list[tuple[str, float]]]]:
-    """Finished attempts at the exam: (attempt, {question_id: (score, max)}, [(question_id, points)])."""
-    q = (select(Attempt).where(Attempt.exam_id == exam_id, Attempt.state.in_(FINISHED_STATES),
-                               Attempt.percent.is_not(None))
-         .order_by(Attempt.user_id, Attempt.started_at, Attempt.id))
-    attempts = list(session.scalars(q))
-    if first_only:
-        seen: set[int] = set()
-        attempts = [a for a in attempts if not (a.user_id in seen or seen.add(a.user_id))]
-    if not attempts:
-        return []
-    ids = [a.id for a in attempts]
-    drawn: dict[int, list[tuple[str, float]]] = {}
-    for aid, qid, content in session.execute(
-            select(AttemptItem.attempt_id, QuestionVersion.question_id, QuestionVersion.content)
-            .join(QuestionVersion, QuestionVersion.id == AttemptItem.question_version_id)
-            .where(AttemptItem.attempt_id.in_(ids)).order_by(AttemptItem.position)):
-        drawn.setdefault(aid, []).append((qid, float((content or {}).get("points", 1.0))))
-    scores: dict[int, dict[str, tuple[float, float]]] = {}
-    for aid, qid, score, top in session.execute(
-            select(Response.attempt_id, QuestionVersion.question_id, Response.score, Response.max_score)
-            .join(QuestionVersion, QuestionVersion.id == Response.question_version_id)
-            .where(Response.attempt_id.in_(ids))):
-        scores.setdefault(aid, {})[qid] = (score or 0.0, top or 0.0)
-    return [(a, scores.get(a.id, {}), drawn.get(a.id, [])) for a in attempts]
-
-
-def facility_near_cut(session: Session, exam_id: int, cut: float, band: float = 0.10) -> dict[str, tuple[float, int]]:
-    """Per item, the facility among finished attempts scoring within ``band`` of ``cut``, and how many."""
-    return ss.facility_near_cut(((a.percent, s) for a, s, _ in _scored_attempts(session, exam_id)), cut, band)
 
 
 def results(session: Session, actor: Actor | None, study_id: int) -> StudyResults:
@@ -186,7 +150,7 @@ def reality_check(session: Session, actor: Actor | None, study_id: int) -> Reali
     study = _study(session, study_id) if actor is None else _manage(session, actor, study_id)
     exam: Exam = study.exam
     final = ratings(session, study.id)
-    sat = _scored_attempts(session, exam.id, first_only=True)
+    sat = scored_attempts(session, exam.id, first_only=True)
     cuts = [(a.percent, ss.attempt_cut(drawn, final, exam.pass_mark).pass_mark) for a, _, drawn in sat]
     windows = [(r.min_cut, r.max_cut, r.min_fail, r.max_fail) for r in session.scalars(
         select(StandardSettingRater).where(StandardSettingRater.study_id == study.id))]
