@@ -187,13 +187,12 @@ def run(database: str | None, scale: str, *, quick: bool = False) -> dict[str, A
 
     peaks: dict[str, float] = {}
     for kind, label in (("responses", "responses export (streamed CSV)"), ("results", "results export (streamed CSV)")):
-        fetch, columns = exports.KINDS[kind]
         _reset_peak()
         base = _proc("VmRSS")
         t = time.perf_counter()
         size = n = 0
         with platform.transaction() as s:
-            for chunk in exports.csv_chunks(fetch(s, None), columns):
+            for chunk in exports.csv_stream(s, None, kind):
                 size += len(chunk)
                 n += chunk.count(b"\n")
         ms = (time.perf_counter() - t) * 1000

@@ -212,3 +212,11 @@ def test_permissions_are_checked_before_streaming(platform, trainee, academy):  
         for fetch, _ in exports.KINDS.values():
             with pytest.raises(PermissionDenied):
                 fetch(s, trainee)  # raised at the call, not when the first row is read
+
+
+def test_the_fast_csv_stream_writes_the_same_file(platform, admin, academy):  # noqa: ANN001
+    for kind, (fetch, columns) in exports.KINDS.items():
+        with platform.transaction() as s:
+            fast = b"".join(exports.csv_stream(s, admin, kind))
+            plain = exports.to_csv_bytes(list(fetch(s, admin)), columns)
+        assert fast == plain, kind
