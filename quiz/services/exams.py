@@ -210,7 +210,8 @@ def define_exam(session: Session, actor: Actor, *, cohort_id: int, name: str, to
     return _info(session, exam)
 
 
-def _require_exam(session: Session, actor: Actor, exam_id: int) -> Exam:
+def require_exam(session: Session, actor: Actor, exam_id: int) -> Exam:
+    """The exam, if the actor manages it: a trainer of its cohort, or an administrator (any exam)."""
     require_staff(actor)
     exam = session.get(Exam, exam_id)
     if exam is None:
@@ -224,7 +225,7 @@ def _require_exam(session: Session, actor: Actor, exam_id: int) -> Exam:
 
 
 def get_exam(session: Session, actor: Actor, exam_id: int) -> ExamInfo:
-    return _info(session, _require_exam(session, actor, exam_id))
+    return _info(session, require_exam(session, actor, exam_id))
 
 
 _UNSET: Any = object()
@@ -239,7 +240,7 @@ def update_exam(session: Session, actor: Actor, exam_id: int, *, name: str = _UN
                 validity_months: int | None = _UNSET, pass_mark_method: str = _UNSET) -> ExamInfo:
     """Change an exam. Attempts already made keep their questions and their score; new rules apply to new
     attempts (a changed pass mark does not re-grade past attempts)."""
-    exam = _require_exam(session, actor, exam_id)
+    exam = require_exam(session, actor, exam_id)
 
     def pick(value: Any, current: Any) -> Any:
         return current if value is _UNSET else value
@@ -273,7 +274,7 @@ def update_exam(session: Session, actor: Actor, exam_id: int, *, name: str = _UN
 
 def set_active(session: Session, actor: Actor, exam_id: int, active: bool) -> ExamInfo:
     """Deactivate (no new attempts; results kept) or reactivate an exam."""
-    exam = _require_exam(session, actor, exam_id)
+    exam = require_exam(session, actor, exam_id)
     exam.is_active = bool(active)
     audit.record(session, actor, "exam_activated" if active else "exam_deactivated", exam.name, exam_id=exam.id)
     return _info(session, exam)
@@ -303,7 +304,7 @@ def list_exams(session: Session, actor: Actor, cohort_id: int | None = None, *,
 def grant_override(session: Session, actor: Actor, exam_id: int, user_id: int, *, extra_attempts: int = 0,
                    extra_minutes: int = 0) -> OverrideInfo:
     """Give one trainee extra attempts and/or extra minutes on one exam (added to what they already have)."""
-    exam = _require_exam(session, actor, exam_id)
+    exam = require_exam(session, actor, exam_id)
     require_view_user(session, actor, user_id)
     user = session.get(User, user_id)
     if user is None or user.role != "trainee":
@@ -340,7 +341,7 @@ def grant_override(session: Session, actor: Actor, exam_id: int, user_id: int, *
 
 
 def clear_override(session: Session, actor: Actor, exam_id: int, user_id: int) -> bool:
-    exam = _require_exam(session, actor, exam_id)
+    exam = require_exam(session, actor, exam_id)
     row = session.scalar(select(ExamOverride).where(ExamOverride.exam_id == exam.id,
                                                     ExamOverride.user_id == user_id))
     if row is None:
@@ -351,7 +352,7 @@ def clear_override(session: Session, actor: Actor, exam_id: int, user_id: int) -
 
 
 def list_overrides(session: Session, actor: Actor, exam_id: int) -> list[OverrideInfo]:
-    exam = _require_exam(session, actor, exam_id)
+    exam = require_exam(session, actor, exam_id)
     q = (select(ExamOverride, User).join(User, User.id == ExamOverride.user_id)
          .where(ExamOverride.exam_id == exam.id).order_by(User.name))
     return [OverrideInfo(u.id, u.name, u.email, o.extra_attempts, o.extra_minutes, o.granted_at)

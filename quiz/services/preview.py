@@ -17,7 +17,6 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from quiz.adapters.orm import Exam
 from quiz.domain.assembly import Blueprint, BlueprintError, assemble_with_notice, attempt_layout, option_order
 from quiz.domain.bank import Question
 from quiz.domain.scoring import InvalidAnswer, correct_answer, is_empty, normalise_answer, score_item
@@ -28,9 +27,9 @@ from quiz.services.attempts.views import (
     display_describe,
     option_views,
 )
-from quiz.services.errors import Conflict, InvalidInput, NotFound, PermissionDenied
-from quiz.services.exams import topic_titles
-from quiz.services.permissions import Actor, require_cohort, require_staff
+from quiz.services.errors import Conflict, InvalidInput
+from quiz.services.exams import require_exam, topic_titles
+from quiz.services.permissions import Actor
 from quiz.services.questions import current_questions
 
 
@@ -91,15 +90,7 @@ class ExamPreview:
 def exam_preview(session: Session, actor: Actor, exam_id: int, *, seed: int | None = None) -> ExamPreview:
     """One attempt of the exam as a trainee could be given it, drawn now from the live bank (``seed``: the
     same draw again). Reads only; writes nothing."""
-    require_staff(actor)
-    exam = session.get(Exam, exam_id)
-    if exam is None:
-        raise NotFound("No such exam.")
-    if exam.cohort_id is None:
-        if not actor.is_admin:
-            raise PermissionDenied("Only an administrator can manage an exam without a cohort.")
-    else:
-        require_cohort(session, actor, exam.cohort_id)
+    exam = require_exam(session, actor, exam_id)
     seed = secrets.randbelow(2**31 - 1) if seed is None else int(seed)
     try:
         blueprint = Blueprint.from_dict(exam.blueprint)

@@ -106,7 +106,7 @@ def _study(session: Session, study_id: int) -> StandardSettingStudy:
 
 def _manage(session: Session, actor: Actor, study_id: int) -> StandardSettingStudy:
     study = _study(session, study_id)
-    exams._require_exam(session, actor, study.exam_id)  # the exam's cohort trainer, or an administrator
+    exams.require_exam(session, actor, study.exam_id)  # the exam's cohort trainer, or an administrator
     return study
 
 
@@ -179,7 +179,7 @@ def cut_score(session: Session, study: StandardSettingStudy, *, only_round: int 
 def open_study(session: Session, actor: Actor, exam_id: int, name: str | None = None, *,
                now: datetime | None = None) -> StudyInfo:
     """Open round 1 for the exam's item pool: every live item of its blueprint's topics."""
-    exam = exams._require_exam(session, actor, exam_id)
+    exam = exams.require_exam(session, actor, exam_id)
     now = now or accounts.now()
     label = " ".join((name or "").split()) or f"{exam.name} panel {now:%Y-%m-%d}"
     if len(label) > 200:
@@ -251,7 +251,7 @@ def list_studies(session: Session, actor: Actor, exam_id: int | None = None) -> 
     q = (select(StandardSettingStudy).join(Exam, Exam.id == StandardSettingStudy.exam_id)
          .order_by(StandardSettingStudy.opened_at.desc(), StandardSettingStudy.id.desc()))
     if exam_id is not None:
-        exams._require_exam(session, actor, exam_id)
+        exams.require_exam(session, actor, exam_id)
         q = q.where(StandardSettingStudy.exam_id == exam_id)
     else:
         ids = visible_cohort_ids(session, actor)
