@@ -5,28 +5,12 @@ no login needed. The link works once and for 24 hours; using it logs the account
 
 from __future__ import annotations
 
-from urllib.parse import urlparse
-
 import streamlit as st
 
-from quiz.core.config import get_settings
 from quiz.services import password_resets
 from quiz.ui import runtime
+from quiz.ui.browser import app_address
 from quiz.ui.text import plain
-
-
-def link_base() -> str:
-    """The app's public address (``QUIZ_PUBLIC_URL``), else the address this page was opened at."""
-    public = get_settings().public_url
-    if public:
-        return public
-    try:
-        url = urlparse(st.context.url or "")
-    except ValueError:
-        url = None
-    if url and url.scheme and url.netloc:
-        return f"{url.scheme}://{url.netloc}"
-    return "http://localhost:8501"
 
 
 def show_link(link: password_resets.ResetLink) -> None:
@@ -34,7 +18,7 @@ def show_link(link: password_resets.ResetLink) -> None:
     st.success(f"Reset link for {plain(link.user_name)} ({plain(link.user_email)}), valid until "
                f"{link.expires_at:%d %b %Y, %H:%M} UTC. Pass it on privately (in person, by message); it works once. "
                "It is shown only now.")
-    st.code(link.url(link_base()), language=None, wrap_lines=True)
+    st.code(link.url(app_address()), language=None, wrap_lines=True)
 
 
 def render() -> None:
