@@ -100,26 +100,26 @@ def test_the_whole_exam_with_the_keyboard_alone(start_app, browser, tmp_path):
     page = context.new_page()
     try:
         sign_in(page, server.url)  # the form is typed into; signing in is not what this test is about
-        expect(page.get_by_role("heading", name="Welcome, Tia")).to_be_visible()
+        expect(page.get_by_role("heading", name="Welcome, Tia")).to_be_visible(timeout=15_000)
         shot(page, "desktop-home")
 
         # To the exams through the menu, then Start and confirm: all with Tab and Enter.
         tab_to(page, lambda f: f.get("tag") == "A" and "Certification exams" in f.get("text", ""), "the menu link")
         press(page, "Enter")
-        expect(page.get_by_role("heading", name="Certification exams")).to_be_visible()
+        expect(page.get_by_role("heading", name="Certification exams")).to_be_visible(timeout=15_000)
         f = tab_to(page, button("Start Foundation certificate"), "Start")
         assert f["outline"] or f["shadow"], f  # a visible focus ring on buttons
         press(page, "Enter")
         tab_to(page, button("Yes, start the exam"), "Yes, start")
         press(page, "Enter")
         timer = page.get_by_role("timer")
-        expect(timer).to_be_visible()
+        expect(timer).to_be_visible(timeout=15_000)
         assert (timer.get_attribute("aria-label") or "").startswith("Time left")  # the timer has a name
         shot(page, "desktop-exam")
 
         seen: list[str] = []
         for number in range(1, 6):
-            expect(page.get_by_text(re.compile(rf"^Question {number} of 5 · "))).to_be_visible()
+            expect(page.get_by_text(re.compile(rf"^Question {number} of 5 · "))).to_be_visible(timeout=15_000)
             kind = question_type(page)
             seen.append(kind)
             answer_with_keys(page, kind)
@@ -130,23 +130,23 @@ def test_the_whole_exam_with_the_keyboard_alone(start_app, browser, tmp_path):
                 tab_to(page, button("Next →"), "Next")
                 press(page, "Enter")
         assert sorted(seen) == ["multiple", "numeric", "ordering", "single", "true_false"]
-        expect(page.get_by_text("Answered 5 of 5")).to_be_visible()
+        expect(page.get_by_text("Answered 5 of 5")).to_be_visible(timeout=15_000)
 
         # Jump back to question 2 through the map (its button says answered and flagged).
         tab_to(page, button("2✓⚑"), "question 2 in the map", back=True)
         press(page, "Enter")
-        expect(page.get_by_text(re.compile(r"^Question 2 of 5 · "))).to_be_visible()
+        expect(page.get_by_text(re.compile(r"^Question 2 of 5 · "))).to_be_visible(timeout=15_000)
 
         # Submit, confirming in the dialog.
         tab_to(page, button("Submit the exam…"), "Submit")
         press(page, "Enter")
         dialog = page.get_by_role("dialog")
-        expect(dialog).to_be_visible()
-        expect(dialog.get_by_text("Flagged for another look: question 2.")).to_be_visible()
+        expect(dialog).to_be_visible(timeout=15_000)
+        expect(dialog.get_by_text("Flagged for another look: question 2.")).to_be_visible(timeout=15_000)
         tab_to(page, button("Yes, submit my answers"), "Yes, submit")
         press(page, "Enter")
-        expect(page.get_by_role("heading", name="Results")).to_be_visible()
-        expect(page.get_by_text("Score", exact=True)).to_be_visible()
+        expect(page.get_by_role("heading", name="Results")).to_be_visible(timeout=15_000)
+        expect(page.get_by_text("Score", exact=True)).to_be_visible(timeout=15_000)
         shot(page, "desktop-results")
         assert "Traceback" not in page.content()
     finally:

@@ -26,16 +26,16 @@ def test_phone_exam_question_first_sticky_timer_compact_map_and_time_up(start_ap
     page = context.new_page()
     try:
         sign_in(page, server.url)
-        expect(page.get_by_role("heading", name="Welcome, Tia")).to_be_visible()
+        expect(page.get_by_role("heading", name="Welcome, Tia")).to_be_visible(timeout=15_000)
         shot(page, "phone-home")
 
         # The phone menu: open it, choose a page, and it closes by itself.
         page.get_by_test_id("stExpandSidebarButton").click()
         sidebar = page.get_by_test_id("stSidebar")
-        expect(sidebar.get_by_role("link", name="Certification exams")).to_be_visible()
+        expect(sidebar.get_by_role("link", name="Certification exams")).to_be_visible(timeout=15_000)
         sidebar.get_by_role("link", name="Certification exams").click()
         wait_idle(page)
-        expect(page.get_by_role("heading", name="Certification exams")).to_be_visible()
+        expect(page.get_by_role("heading", name="Certification exams")).to_be_visible(timeout=15_000)
         expect(sidebar).to_have_attribute("data-collapsed", "true")
 
         page.get_by_role("button", name="Start Foundation certificate").click()
@@ -43,8 +43,8 @@ def test_phone_exam_question_first_sticky_timer_compact_map_and_time_up(start_ap
         page.get_by_role("button", name="Yes, start the exam").click()
         wait_idle(page)
         timer = page.get_by_role("timer")
-        expect(timer).to_be_visible()
-        expect(page.get_by_text("Answered 0 of 30")).to_be_visible()
+        expect(timer).to_be_visible(timeout=15_000)
+        expect(page.get_by_text("Answered 0 of 30")).to_be_visible(timeout=15_000)
 
         # Question first: its stem and its first option are on the first screen.
         page.evaluate("window.scrollTo(0, 0)")
@@ -57,11 +57,11 @@ def test_phone_exam_question_first_sticky_timer_compact_map_and_time_up(start_ap
         # Answer, then Next: the time left is still in view.
         first_option.click()
         wait_idle(page)
-        expect(page.get_by_text("Answered 1 of 30")).to_be_visible()
-        expect(page.get_by_text("Saved ", exact=False).first).to_be_visible()
+        expect(page.get_by_text("Answered 1 of 30")).to_be_visible(timeout=15_000)
+        expect(page.get_by_text("Saved ", exact=False).first).to_be_visible(timeout=15_000)
         page.get_by_role("button", name="Next →").click()
         wait_idle(page)
-        expect(page.get_by_text("Question 2 of 30")).to_be_visible()
+        expect(page.get_by_text("Question 2 of 30")).to_be_visible(timeout=15_000)
         assert in_viewport(page, timer), timer.bounding_box()
         # ...and after scrolling down to the last option.
         last_option = page.get_by_role("radiogroup").first.locator("label").last
@@ -80,7 +80,7 @@ def test_phone_exam_question_first_sticky_timer_compact_map_and_time_up(start_ap
         assert first_box["y"] > first_option.bounding_box()["y"]  # the map comes after the question
         map_button.click()
         wait_idle(page)
-        expect(page.get_by_text("Question 30 of 30")).to_be_visible()
+        expect(page.get_by_text("Question 30 of 30")).to_be_visible(timeout=15_000)
 
         # Time-up: move the deadline to a moment ago; the page submits and opens this attempt's result.
         platform = open_platform(Settings(database_url=url, bank_path=bank_dir), migrate=False)
@@ -92,7 +92,7 @@ def test_phone_exam_question_first_sticky_timer_compact_map_and_time_up(start_ap
         expect(page.get_by_text("Time ran out: your exam was submitted with 1 saved answer.")).to_be_visible(
             timeout=30_000)
         wait_idle(page)
-        expect(page.get_by_role("heading", name="Results")).to_be_visible()
+        expect(page.get_by_role("heading", name="Results")).to_be_visible(timeout=15_000)
         results_title = page.get_by_role("heading", name="Results")
         assert in_viewport(page, results_title)  # the result opens at the top of the page
         shot(page, "phone-results")
