@@ -1,0 +1,40 @@
+"""python -m quiz bench --scale small on SQLite and PostgreSQL: it builds the academy, times every use case
+and prints issue 13's JSON shape. Marked slow (CI runs it); no figure is asserted here - the targets are
+checked by the benchmark, never by a timed test."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from sqlalchemy import func, select
+
+from quiz.adapters.orm import Attempt, Response
+from quiz.cli import bench, main
+from quiz.services import synthetic
+
+pytestmark = pytest.mark.slow
+
+
+def test_small_bench_builds_the_academy_and_reports_every_row(platform):  # noqa: ANN001
+    result = bench.run(platform.settings.database_url, "small", quick=True)
+    assert result["scale"] == "small" and result["database"] == platform.engine.dialect.name
+    assert [r["name"] for r in result["rows"]] == list(bench.TARGETS_MS)
+    for row in result["rows"]:
+        assert {"name", "median_ms", "p95_ms", "target_ms", "holds"} <= set(row)
+        assert row["median_ms"] > 0 and row["p95_ms"] >= row["median_ms"] and isinstance(row["holds"], bool)
+    assert result["item_analysis_ratio_to_numpy"] > 0 and result["peak_rss_mib"] > 0
+    with platform.transaction() as s:
+        assert s.scalar(select(func.count(Attempt.id))) == result["academy"]["attempts"] + 1  # + the timed sitting
+        assert s.scalar(select(func.count(Response.id))) >= result["academy"]["responses"]
+        assert synthetic.existing(s).trainees == 300
+    assert "| save one exam answer |" in bench.table(result)
+
+
+def test_bench_json_on_the_command_line(tmp_path, capsys, monkeypatch):  # noqa: ANN001
+    monkeypatch.setattr(bench, "run", lambda database, scale, quick=False: {
+        "scale": scale, "database": "sqlite", "rows": [], "item_analysis_ratio_to_numpy": 1.5,
+        "peak_rss_mib": 100.0, "academy": {}})
+    assert main(["bench", "--scale", "small", "--json"]) == 0
+    out = json.loads(capsys.readouterr().out)
+    assert set(out) >= {"scale", "database", "rows", "item_analysis_ratio_to_numpy", "peak_rss_mib"}
