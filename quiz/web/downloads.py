@@ -45,7 +45,7 @@ async def export(request: Request) -> Response:
     if not actor.is_staff:
         return PlainTextResponse("Only trainers can download exports.", status_code=403)
     raw = request.query_params.get("cohort") or ""
-    if raw and not raw.isdigit():
+    if raw and not (raw.isascii() and raw.isdigit()):  # "²".isdigit(), "١".isdigit() are True too
         return PlainTextResponse("The cohort must be a number.", status_code=400)
     try:
         data = await run_in_threadpool(build_export, actor, kind, fmt, int(raw) if raw else None)
