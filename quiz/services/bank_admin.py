@@ -242,6 +242,20 @@ def retire(session: Session, actor: Actor | None, question_id: str) -> QuestionS
 
 # -- editing ----------------------------------------------------------------------------------------------------
 
+def _validated(session: Session, data: dict[str, Any], case: Any, catalogue: Catalogue | None) -> Question:
+    """The item the authoring form describes, checked as the files are (its own rules, then its topic, source
+    and objective against the catalogue); InvalidInput listing every problem."""
+    try:
+        q = question_from_authoring(data, case=case)
+    except ItemError as err:
+        raise InvalidInput("; ".join(err.problems)) from None
+    problems = _catalogue_problems(q, catalogue if catalogue is not None else load_catalogue(session),
+                                  _db_topics(session))
+    if problems:
+        raise InvalidInput("; ".join(problems))
+    return q
+
+
 def edit(session: Session, actor: Actor | None, question_id: str, authoring: dict[str, Any], *,
          catalogue: Catalogue | None = None) -> int:
     """Save an edited item (authoring form, as in the YAML files) as a new version; return its number.
@@ -259,14 +273,7 @@ def edit(session: Session, actor: Actor | None, question_id: str, authoring: dic
     if data.get("status", row.status) != row.status:
         raise InvalidInput(f"Change the status with Approve or Retire, not in the editor (it is {row.status}).")
     data["status"] = row.status
-    try:
-        q = question_from_authoring(data, case=current.case)
-    except ItemError as err:
-        raise InvalidInput("; ".join(err.problems)) from None
-    problems = _catalogue_problems(q, catalogue if catalogue is not None else load_catalogue(session),
-                                  _db_topics(session))
-    if problems:
-        raise InvalidInput("; ".join(problems))
+    q = _validated(session, data, current.case, catalogue)
     if q.content_hash() == version.content_hash:
         return version.version
     new = add_version(session, row, q, "editor", created_by=actor.id if actor else None)
@@ -329,15 +336,7 @@ def check_draft(session: Session, actor: Actor | None, authoring: dict[str, Any]
         if not str(data.get("id") or "").strip():
             topic = str(data.get("topic") or "").strip()
             data["id"] = next_free_id(session, topic) if topic else "new-item"
-    try:
-        q = question_from_authoring(data, case=case)
-    except ItemError as err:
-        raise InvalidInput("; ".join(err.problems)) from None
-    problems = _catalogue_problems(q, catalogue if catalogue is not None else load_catalogue(session),
-                                  _db_topics(session))
-    if problems:
-        raise InvalidInput("; ".join(problems))
-    return q
+    return _validated(session, data, case, catalogue)
 
 
 def lint_draft(session: Session, actor: Actor | None, question: Question) -> list[str]:
