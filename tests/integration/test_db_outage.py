@@ -148,3 +148,41 @@ def test_an_outage_mid_exam_keeps_saved_answers_saves_the_next_once_back_and_the
     with pytest.raises(DeadlinePassed):
         call(platform, attempts.save_answer, trainee, aid, 2, right_answer(platform, aid, 2), now=late)
     assert call(platform, attempts.attempt_view, trainee, aid, now=late).state == "expired"
+
+
+def test_the_exam_page_through_an_outage_says_so_keeps_the_answer_and_saves_it_when_back(outage, tmp_path,  # noqa: ANN001
+                                                                                          monkeypatch):
+    from sqlalchemy import select
+
+    from quiz.adapters.orm import Response
+    from quiz.ui.pages import exam as exam_page
+    from tests.factories import make_bank
+    from tests.ui.apptest import open_page, prepare_app, texts
+
+    platform, fwd = outage
+    prepare_app(platform, make_bank(per_topic=4, with_case=False), tmp_path, monkeypatch)
+    tia = _make_user(platform, "trainee", "tia@example.com", "Tia Trainee")
+    exam = make_exam(platform, name="Foundation certificate", topics={"spacing": 2, "hygiene": 1})
+    with platform.transaction() as s:
+        aid = attempts.start_exam(s, tia, exam)
+        deadline = s.get(__import__("quiz.adapters.orm", fromlist=["Attempt"]).Attempt, aid).deadline_at
+    at = open_page(tia, "exams")
+    assert "Answers are saved as you choose them" in texts(at)
+    key = right_answer(platform, aid, 0)
+
+    fwd.cut()
+    at.radio[0].set_value(key).run()
+    assert "Not saved — retrying" in texts(at)  # a clear message, beside the count
+    assert at.radio[0].value == key  # the answer being given stays on screen
+    assert not at.exception
+
+    fwd.restore()
+    monkeypatch.setattr(exam_page, "RETRY_AFTER", 0.0)  # (instead of waiting 2 seconds)
+    at.run()  # the next click or the clock's tick: the app recovers by itself and saves it
+    assert "Not saved" not in texts(at) and "Saved " in texts(at)
+    with platform.transaction() as s:
+        assert s.scalar(select(Response.answer).where(Response.attempt_id == aid)) == key
+        assert s.get(__import__("quiz.adapters.orm", fromlist=["Attempt"]).Attempt, aid).deadline_at == deadline
+    from quiz.ui import runtime
+
+    runtime.get_platform.clear()

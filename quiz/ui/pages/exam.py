@@ -67,17 +67,18 @@ def fmt_left(seconds: int) -> str:
 
 
 def warning_for(seconds_left: int) -> str | None:
-    """'10 minutes left' once 10 minutes or less are left (then 5, then 1); None before."""
+    """'10 minutes or less left' once 10 minutes or less are left (then 5, then 1); None before."""
     due = [m for m in WARN_AT if seconds_left <= m]
     if not due or seconds_left <= 0:
         return None
     m = min(due) // 60
-    return f"{plural(m, 'minute')} left"
+    return f"{plural(m, 'minute')} or less left"
 
 
 def render() -> None:
     actor = runtime.require_actor()
-    aid = runtime.run(attempts.current_exam_attempt, actor)
+    found = runtime.run(lambda session: (attempts.current_exam_attempt(session, actor),))
+    aid = found[0] if found else st.session_state.get(SITTING_KEY)  # database down: keep showing this exam
     if aid:
         _sit(actor, aid)
         return
@@ -292,10 +293,17 @@ def _header(actor, view) -> None:  # noqa: ANN001
             st.markdown(f"**Answered {view.answered_count} of {len(view.items)}**  \n{saved}")
 
 
+VIEW_KEY = "_exam_view_{}"  # the last view read: shown while the database cannot be reached
+
+
 def _sit(actor, aid: int) -> None:  # noqa: ANN001
     view = runtime.run(attempts.attempt_view, actor, aid)
-    if view is None:
-        return
+    if view is None:  # (the message is shown) the exam stays on screen with the answer being given
+        view = st.session_state.get(VIEW_KEY.format(aid))
+        if view is None:
+            return
+    else:
+        st.session_state[VIEW_KEY.format(aid)] = view
     if not view.in_progress:  # its deadline passed as this page ran: open the result
         st.session_state.pop(SITTING_KEY, None)
         _ended(actor, aid)
