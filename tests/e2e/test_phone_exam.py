@@ -1,7 +1,8 @@
 """The exam at phone size (390 x 844) in a real browser: the question comes first (its stem and first option in
 the first screen, not 2,000 px down under 30 full-width map buttons), the map is a compact wrapping grid in a
 panel after it, the time left stays visible after Next and after scrolling to the last option, the phone menu
-closes once a page is chosen, and time-up opens that attempt's result with how many answers were saved.
+closes once a page is chosen, 10 minutes left raises an alert, and time-up opens that attempt's result with how
+many answers were saved.
 Screenshots of home, exam and results go to tests/e2e/artifacts/."""
 
 from __future__ import annotations
@@ -82,10 +83,20 @@ def test_phone_exam_question_first_sticky_timer_compact_map_and_time_up(start_ap
         wait_idle(page)
         expect(page.get_by_text("Question 30 of 30")).to_be_visible(timeout=15_000)
 
-        # Time-up: move the deadline to a moment ago; the page submits and opens this attempt's result.
+        # Nine minutes left (the deadline moved in the database, as extra minutes would): the page picks it up
+        # and warns, in an alert that screen readers announce, and the warning stays in view.
         platform = open_platform(Settings(database_url=url, bank_path=bank_dir), migrate=False)
         with platform.transaction() as s:
             aid = s.scalar(select(Attempt.id).where(Attempt.mode == "exam"))
+            s.execute(update(Attempt).where(Attempt.id == aid)
+                      .values(deadline_at=datetime.now(UTC) + timedelta(minutes=9)))
+        alert = page.get_by_role("alert").filter(has_text="10 minutes or less left")
+        expect(alert).to_be_visible(timeout=30_000)
+        assert in_viewport(page, alert)
+        shot(page, "phone-exam-warning")
+
+        # Time-up: move the deadline to a moment ago; the page submits and opens this attempt's result.
+        with platform.transaction() as s:
             s.execute(update(Attempt).where(Attempt.id == aid)
                       .values(deadline_at=datetime.now(UTC) - timedelta(seconds=1)))
         platform.engine.dispose()

@@ -98,8 +98,8 @@ def test_the_exam_warns_at_ten_five_and_one_minutes():
     from quiz.ui.pages.exam import warning_for
 
     assert [warning_for(s) for s in (1800, 601, 600, 301, 300, 61, 60, 1, 0)] == [
-        None, None, "10 minutes left", "10 minutes left", "5 minutes left", "5 minutes left", "1 minute left",
-        "1 minute left", None]
+        None, None, "10 minutes or less left", "10 minutes or less left", "5 minutes or less left",
+        "5 minutes or less left", "1 minute or less left", "1 minute or less left", None]
 
 
 def test_a_failed_save_says_so_beside_the_count_keeps_the_answer_and_retries(env, people, monkeypatch):

@@ -67,12 +67,12 @@ def fmt_left(seconds: int) -> str:
 
 
 def warning_for(seconds_left: int) -> str | None:
-    """'10 minutes left' once 10 minutes or less are left (then 5, then 1); None before."""
+    """'10 minutes or less left' once 10 minutes or less are left (then 5, then 1); None before."""
     due = [m for m in WARN_AT if seconds_left <= m]
     if not due or seconds_left <= 0:
         return None
     m = min(due) // 60
-    return f"{plural(m, 'minute')} left"
+    return f"{plural(m, 'minute')} or less left"
 
 
 def render() -> None:
