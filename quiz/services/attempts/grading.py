@@ -19,6 +19,7 @@ from quiz.services.attempts.common import (
     attempt_questions,
     now_utc,
 )
+from quiz.services.attempts.views import reached
 
 
 def finalise_overdue(session: Session, *, now: datetime | None = None, user_id: int | None = None) -> int:
@@ -63,6 +64,8 @@ def finalise(session: Session, attempt: Attempt, state: str, now: datetime) -> i
     wrong: list[str] = []
     for item, q in attempt_questions(attempt):
         resp = responses.get(item.question_version_id)
+        if not reached(attempt.mode, resp):
+            continue  # practice/review stopped before this item: "not reached", counts nowhere
         if resp is None:
             resp = Response(attempt_id=attempt.id, question_version_id=item.question_version_id, answer=None,
                             max_score=q.points, saved_at=ended)
@@ -74,6 +77,8 @@ def finalise(session: Session, attempt: Attempt, state: str, now: datetime) -> i
             wrong.append(q.id)
     total = total_score(scores, pass_mark_of(attempt))
     attempt.score, attempt.max_score, attempt.percent = total.score, total.max_score, total.percent
+    if not scores:  # a practice stopped before any answer: no score to show or to count
+        attempt.percent = None
     attempt.passed = total.passed
     session.flush()
     data_version.bump(session)  # cached dashboards and progress pages recompute
