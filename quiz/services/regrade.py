@@ -24,13 +24,14 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
-from quiz.adapters.orm import Attempt, AttemptItem, Certificate, Exam, QuestionRow, QuestionVersion, Response
+from quiz.adapters.orm import Attempt, AttemptItem, Certificate, QuestionRow, QuestionVersion, Response
 from quiz.domain.regrading import MODES, CannotRegrade, rescore
 from quiz.domain.scoring import ItemScore, total_score
 from quiz.services import audit, data_version
 from quiz.services.attempts.grading import pass_mark_of
-from quiz.services.errors import InvalidInput, NotFound, PermissionDenied
-from quiz.services.permissions import Actor, require_cohort, require_staff, require_view_user
+from quiz.services.errors import InvalidInput, NotFound
+from quiz.services.exams import require_exam
+from quiz.services.permissions import Actor, require_staff, require_view_user
 from quiz.services.questions import to_question
 
 FINISHED = ("submitted", "expired")
@@ -149,18 +150,6 @@ def _sync_certificate(session: Session, attempt: Attempt, change: AttemptChange,
         cert.score_percent = attempt.percent or 0.0  # the document shows the regraded score
 
 
-def _exam_for(session: Session, actor: Actor, exam_id: int) -> Exam:
-    require_staff(actor)
-    exam = session.get(Exam, exam_id)
-    if exam is None:
-        raise NotFound("There is no such exam.")
-    if exam.cohort_id is not None:
-        require_cohort(session, actor, exam.cohort_id)
-    elif not actor.is_admin:
-        raise PermissionDenied("Only an administrator can regrade an exam open to every cohort.")
-    return exam
-
-
 def _current_versions(session: Session, question_ids: set[str]) -> dict[str, Any]:
     rows = session.execute(
         select(QuestionVersion)
@@ -177,7 +166,7 @@ def _plan(session: Session, actor: Actor, exam_id: int, question_id: str | None,
         raise InvalidInput(f"Choose how to regrade: {', '.join(MODES)}.")
     if question_id is None and mode != "current":
         raise InvalidInput("Giving everyone the mark or removing from the total needs one item: choose it.")
-    exam = _exam_for(session, actor, exam_id)
+    exam = require_exam(session, actor, exam_id)  # its cohort's trainer, or an administrator
     q = (select(Attempt).where(Attempt.exam_id == exam.id, Attempt.mode == "exam", Attempt.state.in_(FINISHED))
          .options(selectinload(Attempt.items).selectinload(AttemptItem.question_version),
                   selectinload(Attempt.responses), selectinload(Attempt.user))
