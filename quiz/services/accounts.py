@@ -257,45 +257,6 @@ def set_password(session: Session, actor: Actor | None, user_id: int, new_passwo
     return True
 
 
-def set_active(session: Session, actor: Actor | None, user_id: int, active: bool) -> None:
-    """Deactivate (or reactivate) an account: an administrator, or a trainee's own trainer. Deactivation ends
-    every session of the account at once. ``actor`` None means the command line."""
-    user = get_user(session, user_id)
-    if actor is not None:
-        from quiz.services.permissions import require_sole_trainer, require_view_user
-
-        require_staff(actor)
-        if actor.id == user_id:
-            raise PermissionDenied("You cannot deactivate your own account.")
-        if user.role != "trainee" and not actor.is_admin:
-            raise PermissionDenied("Only an administrator can deactivate a trainer.")
-        require_view_user(session, actor, user_id)
-        require_sole_trainer(session, actor, user_id, "deactivate their account")
-    user.is_active = active
-    if not active:
-        sessions.revoke_all_for_user(session, user.id)
-    audit.record(session, actor, "user_activated" if active else "user_deactivated", user.email)
-
-
-def set_role(session: Session, actor: Actor | None, user_id: int, role: str) -> None:
-    """Change an account's role (administrators only). The user's sessions end: they log in again with the
-    new role's pages and rights."""
-    if actor is not None:
-        from quiz.services.permissions import require_admin
-
-        require_admin(actor)
-        if actor.id == user_id:
-            raise PermissionDenied("You cannot change your own role.")
-    if role not in ROLES:
-        raise InvalidInput(f"Unknown role {role!r}; use one of {', '.join(ROLES)}.")
-    user = get_user(session, user_id)
-    if user.role == role:
-        return
-    user.role = role
-    sessions.revoke_all_for_user(session, user.id)
-    audit.record(session, actor, "role_changed", user.email, role=role)
-
-
 def get_user(session: Session, user_id: int) -> User:
     user = session.get(User, user_id)
     if user is None:

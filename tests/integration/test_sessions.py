@@ -12,7 +12,7 @@ from sqlalchemy import select, text
 
 from quiz.adapters.orm import AuthSession, LoginHandoff
 from quiz.bootstrap import Platform
-from quiz.services import accounts, sessions
+from quiz.services import accounts, sessions, users
 from quiz.services.errors import AuthError, PermissionDenied
 from quiz.services.permissions import Actor
 
@@ -81,9 +81,9 @@ def test_account_changes_end_every_session_of_the_user(platform: Platform, admin
         elif change == "own change":
             accounts.set_password(s, trainee, trainee.id, "new-password-1", "password123")
         elif change == "deactivation":
-            accounts.set_active(s, admin, trainee.id, False)
+            users.set_active(s, admin, trainee.id, False)
         else:
-            accounts.set_role(s, admin, trainee.id, "trainer")
+            users.change_role(s, admin, trainee.id, "trainer")
     for token in tokens:
         check = _who(platform, token, datetime.now(UTC))
         assert check.actor is None and check.problem, change
@@ -100,9 +100,9 @@ def test_a_deactivated_user_is_refused_even_with_a_live_session_row(platform: Pl
 def test_only_staff_deactivate_and_only_admins_change_roles(platform: Platform, trainer: Actor,
                                                              trainee: Actor) -> None:
     with platform.transaction() as s, pytest.raises(PermissionDenied):
-        accounts.set_active(s, trainee, trainer.id, False)
+        users.set_active(s, trainee, trainer.id, False)
     with platform.transaction() as s, pytest.raises(PermissionDenied):
-        accounts.set_role(s, trainer, trainee.id, "admin")
+        users.change_role(s, trainer, trainee.id, "admin")
 
 
 def test_a_handoff_code_works_once_within_its_minute(platform: Platform, trainee: Actor) -> None:
@@ -151,7 +151,7 @@ def test_a_deactivated_user_cannot_redeem_a_handoff(platform: Platform, admin: A
     with platform.transaction() as s:
         code = sessions.issue_handoff(s, trainee.id, None)
     with platform.transaction() as s:
-        accounts.set_active(s, admin, trainee.id, False)
+        users.set_active(s, admin, trainee.id, False)
     with platform.transaction() as s, pytest.raises(AuthError):
         sessions.redeem_handoff(s, code)
 
