@@ -68,7 +68,7 @@ http {{
             proxy_http_version 1.1;
             proxy_set_header Upgrade $http_upgrade;
             proxy_set_header Connection $connection_upgrade;
-            proxy_set_header Host $host;
+            proxy_set_header Host $http_host;  # with the port: the login checks the Origin against it
             proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for;
             proxy_set_header X-Forwarded-Proto $scheme;
             proxy_read_timeout 86400s;
@@ -124,6 +124,8 @@ def run_workers(app: Path, port: int, workers: int, env: dict[str, str], *, addr
     previous = {sig: signal.signal(sig, stop) for sig in watched}
     print(f"[quiz] {workers} app processes on 127.0.0.1:{ports[0]}-{ports[-1]} behind nginx on port {port}",
           flush=True)
+    for p, child in children.items():
+        print(f"[quiz] app process {child.pid} on 127.0.0.1:{p}", flush=True)
     try:
         while not stopping:
             time.sleep(0.5)
@@ -137,6 +139,7 @@ def run_workers(app: Path, port: int, workers: int, env: dict[str, str], *, addr
                           "again", file=sys.stderr, flush=True)
                     children[p] = subprocess.Popen(streamlit_command(app, p, agent_api=agent_api), env=env,
                                                    process_group=0)
+                    print(f"[quiz] app process {children[p].pid} on 127.0.0.1:{p}", flush=True)
     finally:
         for sig, handler in previous.items():
             signal.signal(sig, handler)
