@@ -5,11 +5,12 @@ routes ask the services, as the signed-in trainer, every time.)"""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from datetime import UTC, datetime
 
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
-from starlette.responses import PlainTextResponse, Response
+from starlette.responses import PlainTextResponse, Response, StreamingResponse
 from starlette.routing import Route
 
 from quiz.services import exports
@@ -17,8 +18,7 @@ from quiz.services.errors import NotFound, PermissionDenied, ServiceError
 from quiz.services.permissions import Actor
 from quiz.web import auth
 
-KINDS = {"results": (exports.results_rows, exports.RESULT_COLUMNS),
-         "responses": (exports.responses_rows, exports.RESPONSE_COLUMNS)}
+KINDS = exports.KINDS  # results, responses, gradebook: (rows, columns)
 MIME = {"csv": "text/csv; charset=utf-8",
         "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"}
 
@@ -27,12 +27,37 @@ def export_url(kind: str, fmt: str, cohort_id: int | None) -> str:
     return f"/download/export/{kind}.{fmt}" + (f"?cohort={cohort_id}" if cohort_id else "")
 
 
-def build_export(actor: Actor, kind: str, fmt: str, cohort_id: int | None) -> bytes:
-    """The file's bytes, built by the export service as ``actor`` (which checks the role and the cohort)."""
+def build_export(actor: Actor, kind: str, fmt: str, cohort_id: int | None) -> bytes | Iterator[bytes]:
+    """The file, built by the export service as ``actor`` (which checks the role and the cohort now): an Excel
+    file's bytes, or a CSV as a stream of chunks read from the database as they are sent (flat memory)."""
+    if fmt == "csv":
+        return _csv_stream(actor, kind, cohort_id)
     fetch, columns = KINDS[kind]
     with auth.platform().transaction() as session:
-        rows = fetch(session, actor, cohort_id)
-    return exports.to_csv_bytes(rows, columns) if fmt == "csv" else exports.to_xlsx_bytes(rows, columns, sheet=kind)
+        rows = list(fetch(session, actor, cohort_id))
+    return exports.to_xlsx_bytes(rows, columns, sheet=kind)
+
+
+def _csv_stream(actor: Actor, kind: str, cohort_id: int | None) -> Iterator[bytes]:
+    """Chunks of the CSV in one transaction held while they are sent; the first chunk is made here, so a
+    refusal (PermissionDenied, NotFound) is raised before the response starts."""
+    transaction = auth.platform().transaction()
+    session = transaction.__enter__()
+    try:
+        chunks = exports.csv_stream(session, actor, kind, cohort_id)
+        first = next(chunks)
+    except BaseException as err:
+        transaction.__exit__(type(err), err, err.__traceback__)
+        raise
+
+    def send() -> Iterator[bytes]:
+        try:
+            yield first
+            yield from chunks
+        finally:
+            transaction.__exit__(None, None, None)
+
+    return send()
 
 
 async def export(request: Request) -> Response:
@@ -57,10 +82,11 @@ async def export(request: Request) -> Response:
         return PlainTextResponse(str(err), status_code=400)
     stamp = datetime.now(UTC).strftime("%Y%m%d-%H%M")
     where = f"cohort-{raw}" if raw else "all"
-    return Response(data, media_type=MIME[fmt], headers={
-        "Content-Disposition": f'attachment; filename="{kind}-{where}-{stamp}.{fmt}"',
-        "Cache-Control": "no-store",
-    })
+    headers = {"Content-Disposition": f'attachment; filename="{kind}-{where}-{stamp}.{fmt}"',
+               "Cache-Control": "no-store"}
+    if isinstance(data, bytes):
+        return Response(data, media_type=MIME[fmt], headers=headers)
+    return StreamingResponse(data, media_type=MIME[fmt], headers=headers)
 
 
 routes = [Route("/download/export/{kind}.{fmt}", export, methods=["GET"])]

@@ -220,3 +220,20 @@ def test_the_fast_csv_stream_writes_the_same_file(platform, admin, academy):  # 
             fast = b"".join(exports.csv_stream(s, admin, kind))
             plain = exports.to_csv_bytes(list(fetch(s, admin)), columns)
         assert fast == plain, kind
+
+
+def test_the_download_route_streams_csv_and_refuses_before_sending(platform, trainer, admin, academy,  # noqa: ANN001
+                                                                    monkeypatch):
+    import types
+
+    from quiz.web import auth, downloads
+
+    monkeypatch.setattr(auth, "platform", lambda: platform)
+    stream = downloads.build_export(admin, "responses", "csv", None)
+    assert isinstance(stream, types.GeneratorType)  # sent chunk by chunk, not built whole
+    with platform.transaction() as s:
+        expected = exports.to_csv_bytes(exports.responses_rows(s, admin), exports.RESPONSE_COLUMNS)
+    assert b"".join(stream) == expected
+    with pytest.raises(PermissionDenied):  # raised when the route is called, before any byte is sent
+        downloads.build_export(trainer, "gradebook", "csv", academy["theirs"])
+    assert downloads.build_export(admin, "gradebook", "xlsx", None)[:2] == b"PK"
