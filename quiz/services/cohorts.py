@@ -191,12 +191,3 @@ def create_trainee(session: Session, actor: Actor, cohort_id: int, *, email: str
     session.flush()
     member = _require_member(session, cohort_id, user.id)
     return MemberInfo(user.id, user.name, user.email, user.is_active, member.joined_at, user.last_login_at)
-
-
-def reset_password(session: Session, actor: Actor, cohort_id: int, user_id: int, new_password: str) -> bool:
-    """Set a new password for a trainee of the cohort (it also lifts a lock-out)."""
-    require_cohort(session, actor, cohort_id)
-    _require_member(session, cohort_id, user_id)
-    if user_id == actor.id:
-        raise InvalidInput("Change your own password on the My account page.")
-    return accounts.set_password(session, actor, user_id, new_password)

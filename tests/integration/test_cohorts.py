@@ -7,8 +7,7 @@ from sqlalchemy import select
 
 from quiz.adapters.orm import Attempt, CohortMember, User
 from quiz.services import accounts, cohorts
-from quiz.services.errors import AuthError, Conflict, InvalidInput, NotFound
-from tests.conftest import make_user
+from quiz.services.errors import Conflict, InvalidInput, NotFound
 
 
 def test_create_cohort_gives_a_readable_unique_code_and_lists_it(platform, trainer):
@@ -86,19 +85,14 @@ def test_add_refuses_unknown_emails_and_staff_accounts(platform, trainer, admin)
         cohorts.add_trainee(s, trainer, c.id, "admin@example.com")
 
 
-def test_create_trainee_account_in_cohort_and_reset_password(platform, trainer):
+def test_create_trainee_account_in_cohort(platform, trainer):
     with platform.transaction() as s:
         c = cohorts.create_cohort(s, trainer, "Spring")
         m = cohorts.create_trainee(s, trainer, c.id, email="new@example.com", name="Nia New",
                                    password="first-pass")
     assert accounts.login(platform.sessions, "new@example.com", "first-pass").id == m.user_id
-    with platform.transaction() as s, pytest.raises(InvalidInput, match="at least 8"):
-        cohorts.reset_password(s, trainer, c.id, m.user_id, "short")
-    with platform.transaction() as s:
-        cohorts.reset_password(s, trainer, c.id, m.user_id, "second-pass")
-    with pytest.raises(AuthError):
-        accounts.login(platform.sessions, "new@example.com", "first-pass")
-    assert accounts.login(platform.sessions, "new@example.com", "second-pass").id == m.user_id
+    # Nobody types another person's password: trainers give a reset link (tests/integration/test_users_and_resets.py).
+    assert not hasattr(cohorts, "reset_password")
 
 
 def test_create_trainee_with_a_taken_email_creates_nothing(platform, trainer, trainee):
@@ -108,11 +102,3 @@ def test_create_trainee_with_a_taken_email_creates_nothing(platform, trainer, tr
         cohorts.create_trainee(s, trainer, c.id, email="trainee@example.com", name="Dup", password="password123")
     with platform.transaction() as s:
         assert s.scalar(select(CohortMember.user_id)) is None
-
-
-def test_reset_password_only_for_members_of_that_cohort(platform, trainer):
-    other = make_user(platform, "trainee", "other@example.com", "Olly Other")
-    with platform.transaction() as s:
-        c = cohorts.create_cohort(s, trainer, "Spring")
-    with platform.transaction() as s, pytest.raises(NotFound):
-        cohorts.reset_password(s, trainer, c.id, other.id, "new-password")

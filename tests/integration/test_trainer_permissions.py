@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 import pytest
 
 from quiz.adapters.orm import Attempt
-from quiz.services import bank_sync, cohorts, dashboard, exams
+from quiz.services import bank_sync, cohorts, dashboard, exams, password_resets
 from quiz.services.errors import PermissionDenied
 from tests.conftest import make_user
 from tests.factories import make_bank
@@ -45,7 +45,7 @@ TRAINER_ON_OTHER_COHORT = [
     ("add", lambda s, a, w: cohorts.add_trainee(s, a, w["theirs"], "newcomer@example.com")),
     ("create trainee", lambda s, a, w: cohorts.create_trainee(s, a, w["theirs"], email="n@example.com", name="N",
                                                               password="password123")),
-    ("reset password", lambda s, a, w: cohorts.reset_password(s, a, w["theirs"], w["stranger"].id, "new-pass-1")),
+    ("reset link", lambda s, a, w: password_resets.create_link(s, a, w["stranger"].id)),
     ("define exam", lambda s, a, w: exams.define_exam(s, a, cohort_id=w["theirs"], name="X", topics={"spacing": 1})),
     ("update exam", lambda s, a, w: exams.update_exam(s, a, w["exam"], pass_mark=0.1)),
     ("deactivate exam", lambda s, a, w: exams.deactivate_exam(s, a, w["exam"])),
@@ -144,10 +144,12 @@ def test_a_shared_trainee_password_is_reset_by_an_admin_only(platform, trainer, 
     with platform.transaction() as s:
         cohorts.add_trainee(s, admin, world["mine"], stranger.email)
     with pytest.raises(PermissionDenied, match="another trainer runs"), platform.transaction() as s:
-        cohorts.reset_password(s, trainer, world["mine"], stranger.id, "new-password-1")
+        password_resets.create_link(s, trainer, stranger.id)
     with platform.transaction() as s:
         dashboard.trainee_attempts(s, trainer, stranger.id)  # seeing their results is fine
-        cohorts.reset_password(s, admin, world["mine"], stranger.id, "new-password-1")
+        link = password_resets.create_link(s, admin, stranger.id)
+    with platform.transaction() as s:
+        password_resets.use_link(s, link.token, "new-password-1")
     assert accounts.login(platform.sessions, stranger.email, "new-password-1").id == stranger.id
 
 
@@ -155,4 +157,4 @@ def test_a_trainee_in_no_cohort_can_be_added_by_any_trainer(platform, trainer, w
     loner = make_user(platform, "trainee", "loner@example.com", "Lou Loner")
     with platform.transaction() as s:
         cohorts.add_trainee(s, trainer, world["mine"], loner.email)
-        cohorts.reset_password(s, trainer, world["mine"], loner.id, "fresh-password-1")
+        assert password_resets.create_link(s, trainer, loner.id).token

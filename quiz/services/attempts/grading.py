@@ -12,7 +12,7 @@ from quiz.domain.scoring import (
     score_item,
     total_score,
 )
-from quiz.services import data_version
+from quiz.services import certificates, data_version, review
 from quiz.services.attempts.common import (
     EXAM_LOCK_MESSAGE,
     ExamInProgress,
@@ -83,8 +83,6 @@ def finalise(session: Session, attempt: Attempt, state: str, now: datetime) -> i
     session.flush()
     data_version.bump(session)  # cached dashboards and progress pages recompute
     if attempt.mode == "exam":
-        from quiz.services import certificates, review
-
         review.schedule_wrong(session, attempt.user_id, wrong, now)
         if attempt.passed:
             certificates.issue(session, attempt, now=ended)
