@@ -15,12 +15,13 @@ from __future__ import annotations
 
 import csv
 import io
+import json
 from collections import defaultdict
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import Text, cast, func, or_, select
 from sqlalchemy.orm import Session
 
 from quiz.adapters import spreadsheet
@@ -164,13 +165,15 @@ def iter_responses(session: Session, actor: Actor | None, cohort_id: int | None 
     the trainee saw (options are shuffled per attempt): "B. Re-plan"; ``answer_letters`` is those letters alone
     ("B", "A; C", "C -> A -> B"), ``answer_text`` the options' text alone; ``position`` is the question's number
     in the attempt (1, 2, ...). An unanswered item: blank answer, score 0. ``as_tuples``: tuples in the order of
-    RESPONSE_COLUMNS (what :func:`csv_stream` writes: millions of rows, no dict each)."""
+    RESPONSE_COLUMNS with the cells as the CSV has them (what :func:`csv_stream` writes: millions of rows)."""
     _, clauses = _scope(session, actor, cohort_id, exam_id)
     in_scope = select(AttemptItem.question_version_id).join(Attempt, Attempt.id == AttemptItem.attempt_id)
     questions: dict[int, Any] = {
         v.id: to_question(v) for v in session.scalars(
             select(QuestionVersion).where(QuestionVersion.id.in_(in_scope.where(*clauses).distinct())))
     }
+    if as_tuples:
+        return _response_tuples(session, clauses, questions)
     # Plain columns, not entities: a large export must not build an object per response.
     q = (select(Attempt.id, Attempt.mode, User.email, Exam.name, Response.answer, Response.is_correct,
                 Response.score, Response.max_score, Response.saved_at, QuestionVersion.id,
@@ -213,11 +216,6 @@ def iter_responses(session: Session, actor: Actor | None, cohort_id: int | None 
                 shown, letters, text = describe(version_id, answer, order)
             if max_score is None:
                 max_score = float(question.points) if question is not None else 1.0
-            if as_tuples:
-                yield (attempt_id, email, mode, exam_name or "", question_id, version, topic,
-                       position + 1 if position is not None else None, shown, letters, text, is_correct, score,
-                       max_score, utc_seconds(saved_at))
-                continue
             yield {
                 "attempt_id": attempt_id, "trainee_email": email, "mode": mode, "exam": exam_name or "",
                 "question_id": question_id, "question_version": version, "topic": topic,
@@ -226,6 +224,61 @@ def iter_responses(session: Session, actor: Actor | None, cohort_id: int | None 
                 "score": score, "max_score": max_score, "saved_utc": utc_seconds(saved_at),
             }
     return rows()
+
+
+def _response_tuples(session: Session, clauses: Any, questions: dict[int, Any]) -> Iterator[tuple]:
+    """The responses export as tuples of cells ready for the CSV writer (neutralised text, yes/no, times as
+    text), fast: ids and raw JSON text from the database, names and questions from dicts read once, each
+    (item, answer, option order) described once."""
+    sqlite = session.bind.dialect.name == "sqlite"
+    safe = spreadsheet.neutralise
+    emails = {uid: safe(e) for uid, e in session.execute(select(User.id, User.email).where(
+        User.id.in_(select(Attempt.user_id).where(*clauses))))}
+    exams = {eid: safe(name) for eid, name in session.execute(select(Exam.id, Exam.name))}
+    info = {vid: (safe(qid), version, safe(topic)) for vid, qid, version, topic in session.execute(
+        select(QuestionVersion.id, QuestionVersion.question_id, QuestionVersion.version, QuestionRow.topic)
+        .join(QuestionRow, QuestionRow.id == QuestionVersion.question_id)
+        .where(QuestionVersion.id.in_(list(questions))))} if questions else {}
+    saved = cast(Response.saved_at, Text) if sqlite else Response.saved_at  # SQLite: its text, no parsing
+    q = (select(Attempt.id, Attempt.mode, Attempt.user_id, Attempt.exam_id, AttemptItem.question_version_id,
+                AttemptItem.position, cast(AttemptItem.option_order, Text), cast(Response.answer, Text),
+                Response.is_correct, Response.score, Response.max_score, saved)
+         .select_from(AttemptItem)
+         .join(Attempt, Attempt.id == AttemptItem.attempt_id)
+         .outerjoin(Response, (Response.attempt_id == AttemptItem.attempt_id)
+                    & (Response.question_version_id == AttemptItem.question_version_id))
+         .where(*clauses, or_(Attempt.mode == "exam", Response.id.is_not(None)))
+         .order_by(Attempt.started_at, Attempt.id, AttemptItem.position))
+    described: dict[tuple[int, str | None, str | None], tuple[bool, str, str, str]] = {}
+    for (aid, mode, uid, eid, vid, position, order, answer, is_correct, score, max_score,
+         at) in _stream(session, q):
+        key = (vid, answer, order)
+        found = described.get(key)
+        if found is None:
+            value = json.loads(answer) if answer is not None else None
+            if is_empty(value):
+                found = (True, "", "", "")
+            else:
+                try:
+                    found = (False, *map(safe, _shown_answer(questions.get(vid), value, json.loads(order or "[]"))))
+                except (AttributeError, IndexError, KeyError, TypeError, ValueError):
+                    found = (False, safe(str(value)), "", safe(str(value)))
+            if len(described) < 200_000:
+                described[key] = found
+        empty, shown, letters, text = found
+        if empty:
+            is_correct, score = False, 0.0
+        if max_score is None:
+            max_score = float(questions[vid].points) if vid in questions else 1.0
+        if at is not None:
+            at = at[:19].replace(" ", "T") if sqlite else utc_seconds(at).isoformat()
+        qid, version, topic = info.get(vid, ("", "", ""))
+        yield (aid, emails.get(uid, ""), mode, exams.get(eid, "") if eid else "", qid, version, topic,
+               position + 1, shown, letters, text, _YES_NO[is_correct], "" if score is None else score,
+               max_score, "" if at is None else at)
+
+
+_YES_NO = {True: "yes", False: "no", None: ""}
 
 
 def responses_rows(session: Session, actor: Actor | None, cohort_id: int | None = None,
@@ -318,17 +371,18 @@ def _columns_for(rows: list[Mapping[str, Any]]) -> tuple[str, ...] | None:
     return None
 
 
-def csv_chunks(rows: Iterable[Mapping[str, Any]], columns: Sequence[str], *, chunk: int = CHUNK
+def csv_chunks(rows: Iterable[Any], columns: Sequence[str], *, chunk: int = CHUNK, ready: bool = False
                ) -> Iterator[bytes]:
     """A CSV (UTF-8 with BOM, the same cells as :func:`to_csv_bytes`) as a stream of byte chunks of ``chunk``
-    rows each: the first holds the header, so it comes even with no rows. Memory is one chunk."""
+    rows each: the first holds the header, so it comes even with no rows. Memory is one chunk. ``ready``:
+    the rows are tuples of cells already as written (:func:`iter_responses` ``as_tuples``)."""
     buf = io.StringIO()
     writer = csv.writer(buf, lineterminator="\r\n")
     writer.writerow([spreadsheet.neutralise(c) for c in columns])
     encoding, pending = "utf-8-sig", 0
     for r in rows:
-        if type(r) is tuple:
-            writer.writerow([_cell(v) for v in r])
+        if ready:
+            writer.writerow(r)
         else:
             writer.writerow([_cell(r.get(c)) for c in columns])
         pending += 1
@@ -346,9 +400,9 @@ def csv_stream(session: Session, actor: Actor | None, kind: str, cohort_id: int 
     """An export (``kind`` in KINDS) as CSV byte chunks, the fastest way: permissions are checked now, rows are
     read and written a chunk at a time, the responses as tuples."""
     fetch, columns = KINDS[kind]
-    rows = (iter_responses(session, actor, cohort_id, exam_id, as_tuples=True) if kind == "responses"
-            else fetch(session, actor, cohort_id, exam_id))
-    return csv_chunks(rows, columns)
+    if kind == "responses":
+        return csv_chunks(iter_responses(session, actor, cohort_id, exam_id, as_tuples=True), columns, ready=True)
+    return csv_chunks(fetch(session, actor, cohort_id, exam_id), columns)
 
 
 def _cell(value: Any) -> Any:
