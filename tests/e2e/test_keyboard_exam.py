@@ -6,6 +6,7 @@ home, the exam and the result go to tests/e2e/artifacts/."""
 from __future__ import annotations
 
 import re
+import time
 from collections.abc import Callable
 
 from playwright.sync_api import expect
@@ -52,6 +53,25 @@ def press(page, key: str) -> None:  # noqa: ANN001
     wait_idle(page)
 
 
+def open_list(page, combo, deadline: float = 20) -> None:  # noqa: ANN001
+    """ArrowDown on a focused select box opens its list with the first option focused, for Enter to pick.
+    Enter is pressed only once the list is open with an option focused: after a fixed 150 ms pause it was at
+    times pressed too early and lost, leaving the order a step short. And the select box drawn by the run
+    that has just ended can take an ArrowDown in the first moments after it appears and not open (seen on the
+    last step: focused, list closed 15 s later), so while the list stays closed ArrowDown is pressed again (a
+    late-opening list at most moves its focus to the next option; any step will do here)."""
+    end = time.monotonic() + deadline
+    while True:
+        page.keyboard.press("ArrowDown")
+        try:
+            expect(combo).to_have_attribute("aria-expanded", "true", timeout=2_000)
+            break
+        except AssertionError:
+            if time.monotonic() > end:
+                raise
+    expect(combo).to_have_attribute("aria-activedescendant", re.compile(r"option"), timeout=15_000)
+
+
 def small_bank() -> Bank:
     """One single-answer item and one of each other type, all in 'hygiene' (a five-question exam)."""
     return every_type_bank(per_topic=1)
@@ -81,11 +101,13 @@ def answer_with_keys(page, kind: str) -> None:  # noqa: ANN001
         press(page, "Space")
     elif kind == "ordering":
         for step in range(1, 4):
+            combo = page.get_by_role("combobox", name=f"Step {step}")
+            expect(combo).to_be_visible(timeout=15_000)  # drawn by the run that placed the step before
             tab_to(page, lambda f, s=step: f.get("label", "").startswith(f"Step {s}")
                    or f.get("labelText", "").startswith(f"Step {s}"), f"the Step {step} list")
-            page.keyboard.press("ArrowDown")
-            page.wait_for_timeout(150)
+            open_list(page, combo)
             press(page, "Enter")
+            expect(page.get_by_text(f"Your order ({step} of 3 steps placed)")).to_be_visible(timeout=15_000)
     elif kind == "numeric":
         tab_to(page, lambda f: f.get("type") == "number", "the number box")
         page.keyboard.type("7")
@@ -120,9 +142,11 @@ def test_the_whole_exam_with_the_keyboard_alone(start_app, browser, tmp_path):
         seen: list[str] = []
         for number in range(1, 6):
             expect(page.get_by_text(re.compile(rf"^Question {number} of 5 · "))).to_be_visible(timeout=15_000)
+            wait_idle(page)  # the run that shows this question has started: let it draw the inputs too
             kind = question_type(page)
             seen.append(kind)
             answer_with_keys(page, kind)
+            expect(page.get_by_text(f"Answered {number} of 5")).to_be_visible(timeout=15_000)  # saved
             if number == 2:  # flag it
                 tab_to(page, lambda f: "Flag this question" in f.get("labelText", ""), "the flag")
                 press(page, "Space")
@@ -131,11 +155,13 @@ def test_the_whole_exam_with_the_keyboard_alone(start_app, browser, tmp_path):
                 press(page, "Enter")
         assert sorted(seen) == ["multiple", "numeric", "ordering", "single", "true_false"]
         expect(page.get_by_text("Answered 5 of 5")).to_be_visible(timeout=15_000)
+        expect(page.get_by_role("button", name="2✓⚑")).to_be_visible(timeout=15_000)  # the flag is saved
 
         # Jump back to question 2 through the map (its button says answered and flagged).
         tab_to(page, button("2✓⚑"), "question 2 in the map", back=True)
         press(page, "Enter")
         expect(page.get_by_text(re.compile(r"^Question 2 of 5 · "))).to_be_visible(timeout=15_000)
+        wait_idle(page)
 
         # Submit, confirming in the dialog.
         tab_to(page, button("Submit the exam…"), "Submit")
@@ -146,7 +172,9 @@ def test_the_whole_exam_with_the_keyboard_alone(start_app, browser, tmp_path):
         tab_to(page, button("Yes, submit my answers"), "Yes, submit")
         press(page, "Enter")
         expect(page.get_by_role("heading", name="Results")).to_be_visible(timeout=15_000)
-        expect(page.get_by_text("Score", exact=True)).to_be_visible(timeout=15_000)
+        # The score metric (the by-topic table below it has a "Score" column too, drawn a moment later).
+        score = page.get_by_test_id("stMetric").filter(has=page.get_by_text("Score", exact=True))
+        expect(score).to_contain_text(re.compile(r"\d+(\.\d+)? / 5"), timeout=15_000)
         shot(page, "desktop-results")
         assert "Traceback" not in page.content()
     finally:
