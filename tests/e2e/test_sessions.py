@@ -72,7 +72,7 @@ def test_reload_restart_and_second_tab_keep_the_exam_going(start_app, page, tmp_
     expect(page.get_by_role("button", name="1✓")).to_be_visible()
     page.get_by_role("button", name="Next →").click()
     wait_idle(page)
-    second = choose_first_option(page)
+    second = choose_first_option(page, "Question 2 of 3")
     expect(page.get_by_role("button", name="2✓")).to_be_visible()
 
     # Reload mid-exam: still signed in, still in the exam, on question 2 with the answer kept.

@@ -3,6 +3,7 @@ reload mid-exam (still signed in), find every answer still there, submit, see th
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 from playwright.sync_api import expect
@@ -43,8 +44,13 @@ def nav(page, name: str) -> None:  # noqa: ANN001
     wait_idle(page)
 
 
-def choose_first_option(page) -> str:  # noqa: ANN001
-    """Click the first option of the question on screen; returns its label."""
+def choose_first_option(page, question: str | None = None) -> str:  # noqa: ANN001
+    """Click the first option of the question on screen; returns its label. ``question`` ("Question 2 of 3"):
+    first wait until the run showing that question has drawn it and ended. (wait_idle alone can return before
+    a click's rerun has even started; the previous question's radio group, still on screen, would be clicked.)"""
+    if question is not None:
+        expect(page.get_by_text(question)).to_be_visible(timeout=15_000)
+        wait_idle(page)
     radio = page.get_by_role("radiogroup").first
     label = radio.locator("label").first
     text = label.inner_text().strip()
@@ -99,7 +105,7 @@ def test_register_practise_sit_reload_resume_and_submit(start_app, page, tmp_pat
     expect(page.get_by_role("button", name="1✓")).to_be_visible()  # the server saved it (map updated)
     page.get_by_role("button", name="Next →").click()
     wait_idle(page)
-    second = choose_first_option(page)
+    second = choose_first_option(page, "Question 2 of 3")
     expect(page.get_by_role("button", name="2✓")).to_be_visible()
 
     # Reload: the session cookie keeps the trainee signed in (no login form), back in the exam on question 2,
@@ -121,7 +127,9 @@ def test_register_practise_sit_reload_resume_and_submit(start_app, page, tmp_pat
     page.get_by_role("button", name="Yes, submit my answers").click()
     wait_idle(page)
     expect(page.get_by_role("heading", name="Results")).to_be_visible()
-    expect(page.get_by_text("Score", exact=True)).to_be_visible()
+    # The score metric (the by-topic table below it has a "Score" column too, drawn a moment later).
+    score = page.get_by_test_id("stMetric").filter(has=page.get_by_text("Score", exact=True))
+    expect(score).to_contain_text(re.compile(r"\d+(\.\d+)? / \d+"), timeout=15_000)
     assert "Traceback" not in page.content()
 
     platform = open_platform(Settings(database_url=url, bank_path=bank_dir), migrate=False)
