@@ -114,10 +114,10 @@ def test_init_and_serve_keep_serving_the_questions_in_the_database(env: Path, mo
     assert "nothing was changed" in err
     assert _live_ids() == before
 
-    import subprocess
+    from quiz.cli import server
 
     launched = []
-    monkeypatch.setattr(subprocess, "call", lambda cmd, env=None: launched.append(cmd) or 0)
+    monkeypatch.setattr(server, "run_child", lambda cmd, env: launched.append(cmd) or 0)
     assert main(["serve"]) == 0
     out = capsys.readouterr().out
     assert "WARNING: the question bank has" in out and "serves the questions already in the database" in out
@@ -128,8 +128,8 @@ def test_a_first_start_with_an_invalid_bank_still_starts_with_no_questions(env: 
     _break(env)
     assert main(["init"]) == 1
     assert _live_ids() == set()
-    import subprocess
+    from quiz.cli import server
 
-    monkeypatch.setattr(subprocess, "call", lambda cmd, env=None: 0)
+    monkeypatch.setattr(server, "run_child", lambda cmd, env: 0)
     assert main(["serve"]) == 0
     assert "WARNING" in capsys.readouterr().out
