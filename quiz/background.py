@@ -53,9 +53,17 @@ class Sweeper:
         self.thread.join(timeout)
 
 
+_running: Sweeper | None = None
+_lock = threading.Lock()
+
+
 def start_overdue_sweeper(platform: Platform, interval: float = SWEEP_SECONDS) -> Sweeper:
     """Run :func:`sweep_overdue` every ``interval`` seconds in a daemon thread (it ends with the process). A
-    failed sweep (the database away for a moment) is logged and tried again at the next tick."""
+    failed sweep (the database away for a moment) is logged and tried again at the next tick.
+
+    One sweeper per process: starting one for a new platform (the app's platform cache was cleared) stops the
+    previous one, so no thread keeps sweeping a database the process no longer uses."""
+    global _running
     stopped = threading.Event()
 
     def loop() -> None:
@@ -69,5 +77,9 @@ def start_overdue_sweeper(platform: Platform, interval: float = SWEEP_SECONDS) -
                     log.info("graded %d overdue attempt(s)", graded)
 
     thread = threading.Thread(target=loop, name="quiz-overdue-sweeper", daemon=True)
-    thread.start()
-    return Sweeper(thread, stopped)
+    with _lock:
+        if _running is not None:
+            _running.stopped.set()  # it ends at its next wake-up; no need to wait for it here
+        _running = Sweeper(thread, stopped)
+        thread.start()
+        return _running

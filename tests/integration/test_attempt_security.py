@@ -255,3 +255,16 @@ def test_a_save_from_a_tab_showing_an_older_answer_is_refused(platform, trainee)
     call(platform, attempts.save_answer, trainee, aid, 0, wrong_answer(platform, aid, 0), now=T0,
          expected_version=fresh.items[0].version)
     assert call(platform, attempts.attempt_view, trainee, aid, now=T0).items[0].version == 2
+
+
+def test_a_new_platform_replaces_the_process_sweeper_instead_of_adding_one(platform, tmp_path):
+    """Clearing the app's platform cache (a test, a reconfigured server) must not leave a thread sweeping the
+    old database every minute."""
+    first = start_overdue_sweeper(platform, interval=0.05)
+    second = start_overdue_sweeper(platform, interval=0.05)
+    try:
+        first.thread.join(2)
+        assert not first.thread.is_alive() and second.thread.is_alive()
+        assert [t.name for t in threading.enumerate()].count("quiz-overdue-sweeper") == 1
+    finally:
+        second.stop()
