@@ -11,6 +11,7 @@ Local administrator only (the command line): it writes straight into the tables.
 from __future__ import annotations
 
 import json
+import sys
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -188,7 +189,8 @@ def build(session: Session, scale: str = "small", *, seed: int = 13) -> Built:
         n_attempts += len(attempts)
         n_responses += len(responses)
         del attempts, items, responses
-        print(f"[bench] cohort {ci + 1}/{n_cohorts}: {n_attempts} attempts, {n_responses} responses", flush=True)
+        print(f"[bench] cohort {ci + 1}/{n_cohorts}: {n_attempts} attempts, {n_responses} responses", file=sys.stderr,
+              flush=True)
     for table in ("users", "attempts", "attempt_items", "responses"):
         w.fix_sequence(table)
     built = Built(scale, n_cohorts * per_cohort, [c.id for c in cohorts], exam.id, n_attempts, n_responses)
