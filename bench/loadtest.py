@@ -17,6 +17,7 @@ import argparse
 import asyncio
 import json
 import random
+import re
 import statistics
 import sys
 import time
@@ -75,20 +76,19 @@ async def client(base: str, who: dict, until: float, rng: random.Random, timings
     try:
         await tab.open()
         timings["open exam page"].append(await tab.run())
-        position = 0
         while time.monotonic() < until:
+            position = _question_on_screen(tab)  # the page opens where the trainee left off
             await asyncio.sleep(rng.uniform(1.0, 3.0))
             if time.monotonic() >= until:
                 break
             radio = next((r for r in tab.radios if r.options), None)
             nxt = next((b for b in tab.buttons if b.label.startswith("Next")), None)
-            if radio is None:
+            if radio is None or position < 0:
                 errors.append(f"{who['actor'].email}: no question on screen: {tab.texts[-3:]}")
                 break
             if (who["attempt"], position) in sent and nxt is not None and rng.random() < 0.7:
                 w = WidgetState(id=nxt.id, trigger_value=True)
                 timings["next question"].append(await tab.run([w]))
-                position += 1
                 continue
             choice = rng.randrange(len(radio.options))
             w = WidgetState(id=radio.id, string_value=radio.options[choice])  # as the browser sends it
@@ -102,6 +102,15 @@ async def client(base: str, who: dict, until: float, rng: random.Random, timings
         errors.append(f"{who['actor'].email}: {type(err).__name__}: {err}")
     finally:
         await tab.close()
+
+
+def _question_on_screen(tab: Tab) -> int:
+    """The position (0-based) of the question the page shows ("Question 3 of 20 ...")."""
+    for t in tab.texts:
+        found = re.match(r"\**Question (\d+) of \d+", t)
+        if found:
+            return int(found.group(1)) - 1
+    return -1
 
 
 def check(database: str, people: list[dict], sent: dict) -> int:

@@ -39,6 +39,7 @@ class Tab:
     texts: list[str] = field(default_factory=list)
     errors: list[str] = field(default_factory=list)
     ws: object = None
+    values: dict = field(default_factory=dict)  # widget id -> its last value, sent with every run (as a browser)
 
     async def open(self) -> None:
         url = self.base.replace("http://", "ws://") + "/_stcore/stream"
@@ -56,7 +57,15 @@ class Tab:
         cs = msg.rerun_script
         cs.query_string = ""
         cs.page_name = self.page
+        on_screen = {r.id for r in self.radios}
+        self.values = {k: v for k, v in self.values.items() if k in on_screen}  # what a browser still has
+        triggers = []
         for w in widgets or []:
+            if w.WhichOneof("value") == "trigger_value":
+                triggers.append(w)  # a click: sent once
+            else:
+                self.values[w.id] = w
+        for w in [*self.values.values(), *triggers]:
             cs.widget_states.widgets.append(w)
         self.radios, self.buttons, self.texts = [], [], []
         started = time.perf_counter()
