@@ -8,7 +8,7 @@
   analysis) is the first entry of each (exam, user) group, ordered as its window function asks.
 * ``responses (attempt_id, saved_at)``: last activity per trainee (max saved_at) without visiting the rows.
 
-The query plans before and after are in bench/RESULTS.md.
+The query plans measured on the synthetic academy are in bench/RESULTS.md.
 
 Revision ID: 0007
 Revises: 0006
