@@ -36,7 +36,8 @@ def academy(platform):
 
 def test_pooled_figures_match_an_independent_computation(platform, academy):
     marks = (np.array(ROWS) == 0).astype(float)
-    rows = {r.question_id: r for r in pooled_statistics.pooled_items(platform.sessions().__enter__(), academy)}
+    with platform.sessions() as s:
+        rows = {r.question_id: r for r in pooled_statistics.pooled_items(s, academy)}
     for j, qid in enumerate(QIDS):
         x = marks[:, j]
         rest = marks.sum(axis=1) - x
