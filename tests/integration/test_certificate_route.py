@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import io
 from dataclasses import dataclass, field
 
@@ -12,6 +11,7 @@ from starlette.applications import Starlette
 
 from quiz.web import auth
 from quiz.web import certificates as certificate_routes
+from tests.asgi import call_asgi
 from tests.conftest import make_user
 from tests.integration.attempt_helpers import load_bank, make_cohort, make_exam
 from tests.integration.test_certificates import sit
@@ -30,28 +30,13 @@ class Reply:
 
 @dataclass
 class Client:
-    """Calls the ASGI app directly, as https://meso.example.com (Starlette's TestClient needs another library)."""
+    """Calls the ASGI app directly, as https://meso.example.com (see tests/asgi.py)."""
 
     app: Starlette
     who: dict = field(default_factory=lambda: {"actor": None})
 
     def get(self, path: str) -> Reply:
-        scope = {"type": "http", "asgi": {"version": "3.0"}, "http_version": "1.1", "method": "GET",
-                 "scheme": "https", "path": path, "raw_path": path.encode(), "query_string": b"", "root_path": "",
-                 "headers": [(b"host", b"meso.example.com")], "server": ("meso.example.com", 443),
-                 "client": ("203.0.113.9", 50000)}
-        sent: list[dict] = []
-
-        async def receive() -> dict:
-            return {"type": "http.request", "body": b"", "more_body": False}
-
-        async def send(message: dict) -> None:
-            sent.append(message)
-
-        asyncio.run(self.app(scope, receive, send))
-        start = next(m for m in sent if m["type"] == "http.response.start")
-        body = b"".join(m.get("body", b"") for m in sent if m["type"] == "http.response.body")
-        return Reply(start["status"], {k.decode(): v.decode() for k, v in start["headers"]}, body)
+        return Reply(*call_asgi(self.app, path))
 
 
 @pytest.fixture

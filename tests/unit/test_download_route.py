@@ -2,31 +2,17 @@
 
 from __future__ import annotations
 
-import asyncio
-
 import pytest
 from starlette.applications import Starlette
 
 from quiz.services.permissions import Actor
 from quiz.web import auth, downloads
+from tests.asgi import call_asgi
 
 
 def get(app: Starlette, path: str, query: bytes) -> tuple[int, bytes]:
-    scope = {"type": "http", "asgi": {"version": "3.0"}, "http_version": "1.1", "method": "GET", "scheme": "https",
-             "path": path, "raw_path": path.encode(), "query_string": query, "root_path": "",
-             "headers": [(b"host", b"meso.example.com")], "server": ("meso.example.com", 443),
-             "client": ("203.0.113.9", 50000)}
-    sent: list[dict] = []
-
-    async def receive() -> dict:
-        return {"type": "http.request", "body": b"", "more_body": False}
-
-    async def send(message: dict) -> None:
-        sent.append(message)
-
-    asyncio.run(app(scope, receive, send))
-    start = next(m for m in sent if m["type"] == "http.response.start")
-    return start["status"], b"".join(m.get("body", b"") for m in sent if m["type"] == "http.response.body")
+    status, _, body = call_asgi(app, path, query)
+    return status, body
 
 
 @pytest.mark.parametrize("cohort", ["%C2%B2", "%D9%A1", "1%E2%80%8B", "-1", "x"])  # ², Arabic-Indic 1, 1+ZWSP
