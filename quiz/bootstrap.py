@@ -45,3 +45,10 @@ def sync_from_files(platform: Platform) -> SyncReport:
     bank = load_bank(platform.settings.bank_path)
     with platform.transaction() as session:
         return sync_bank(session, bank)
+
+
+def print_setup_code(code: str) -> None:
+    """Show the first-run set-up code on the server's console (from `serve` and from the app's first start)."""
+    bar = "*" * 64
+    print(f"\n{bar}\n  First run: no accounts yet. Open the app and create the first trainer\n"
+          f"  with this one-time set-up code:   {code}\n{bar}\n", flush=True)

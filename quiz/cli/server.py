@@ -7,6 +7,7 @@ import os
 import sys
 
 from quiz.adapters.bank_files import BankInvalid
+from quiz.bootstrap import print_setup_code
 from quiz.cli.common import open_db
 
 
@@ -94,12 +95,6 @@ def run_child(cmd: list[str], env: dict[str, str], *, grace: float = 20.0) -> in
     return 0 if stopping else code
 
 
-def print_setup_code(code: str) -> None:
-    bar = "*" * 64
-    print(f"\n{bar}\n  First run: no accounts yet. Open the app and create the first trainer\n"
-          f"  with this one-time set-up code:   {code}\n{bar}\n", flush=True)
-
-
 def cmd_test(args: argparse.Namespace) -> int:
     """ruff, then the whole pytest suite (unit, integration on SQLite and PostgreSQL, UI, browser)."""
     import subprocess
@@ -116,13 +111,24 @@ def cmd_test(args: argparse.Namespace) -> int:
     return tests or lint
 
 
+def _workers(text: str) -> int:
+    """--workers / QUIZ_WORKERS: a whole number from 1 (argparse turns the error into a usage message)."""
+    try:
+        n = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a whole number of processes, not {text!r}") from None
+    if n < 1:
+        raise argparse.ArgumentTypeError("at least 1 process")
+    return n
+
+
 def register(sub) -> None:  # noqa: ANN001
     init = sub.add_parser("init", help="create or upgrade the database and load the question bank")
     init.set_defaults(func=cmd_init)
     serve = sub.add_parser("serve", help="run the web app (sets up the database and bank first)")
     serve.add_argument("--port", type=int, help="port (default 8501, or QUIZ_PORT)")
     serve.add_argument("--address", help="address to listen on (default: all)")
-    serve.add_argument("--workers", type=int, default=int(os.environ.get("QUIZ_WORKERS") or 1), metavar="N",
+    serve.add_argument("--workers", type=_workers, default=os.environ.get("QUIZ_WORKERS") or "1", metavar="N",
                        help="run N app processes behind nginx with sticky sessions (default 1, or QUIZ_WORKERS); "
                             "needs nginx and, for N > 1, PostgreSQL")
     serve.set_defaults(func=cmd_serve)

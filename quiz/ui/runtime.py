@@ -21,7 +21,7 @@ from sqlalchemy.exc import DataError, DBAPIError, IntegrityError, OperationalErr
 from sqlalchemy.orm import Session
 
 from quiz.adapters.bank_files import BankInvalid
-from quiz.bootstrap import Platform, open_platform, sync_from_files
+from quiz.bootstrap import Platform, open_platform, print_setup_code, sync_from_files
 from quiz.services import sessions
 from quiz.services.accounts import ensure_setup_code
 from quiz.services.errors import ServiceError
@@ -47,8 +47,6 @@ def get_platform() -> Platform:
     with platform.transaction() as session:
         code = ensure_setup_code(session, platform.settings.setup_code)
     if code and not platform.settings.setup_code:
-        from quiz.cli.server import print_setup_code
-
         print_setup_code(code)
     from quiz.background import start_overdue_sweeper
 

@@ -128,3 +128,15 @@ def test_the_test_command_hands_every_other_argument_to_pytest(monkeypatch: pyte
     with pytest.raises(SystemExit) as e:
         main(["init", "--bogus"])
     assert e.value.code == 2
+
+
+def test_a_bad_worker_count_is_a_usage_error_not_a_trace(monkeypatch, capsys) -> None:
+    monkeypatch.setenv("QUIZ_WORKERS", "abc")
+    with pytest.raises(SystemExit) as help_exit:
+        main(["serve", "--help"])
+    assert help_exit.value.code == 0 and "--workers N" in capsys.readouterr().out
+    with pytest.raises(SystemExit) as bad:
+        main(["serve"])
+    assert bad.value.code == 2 and "expected a whole number of processes" in capsys.readouterr().err
+    with pytest.raises(SystemExit):
+        main(["serve", "--workers", "0"])
