@@ -41,7 +41,9 @@ def _choose(page, label: str, text: str) -> None:  # noqa: ANN001
     """Pick the option of the select box ``label`` whose text contains ``text``."""
     page.get_by_label(label, exact=True).click()
     page.keyboard.type(text)
-    page.get_by_role("option", name=re.compile(re.escape(text))).first.click()
+    option = page.get_by_role("option", name=re.compile(re.escape(text))).first
+    expect(option).to_be_visible(timeout=30_000)
+    option.click()
     wait_idle(page)
 
 
@@ -66,6 +68,8 @@ def test_regrade_journey(start_app, page, tmp_path):
     page.get_by_role("link", name="Question bank").click()
     wait_idle(page)
     page.get_by_role("button", name="New question").click()
+    # the form itself, not just an idle script: wait_idle can return before the click's rerun has started
+    expect(page.get_by_label("Stem (the question)")).to_be_visible(timeout=30_000)
     wait_idle(page)
     _choose(page, "Topic", "Aftercare")
     _choose(page, "Learning objective", "aftercare.")
