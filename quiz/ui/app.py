@@ -19,7 +19,7 @@ def _page(spec: PageSpec, default: bool = False, alias: bool = False) -> st.Page
     def render() -> None:
         module = importlib.import_module(f"quiz.ui.pages.{spec.module}")
         actor = runtime.current_actor()
-        if actor is not None and spec.key not in ("login", "register"):
+        if actor is not None and spec.key not in ("login", "register", "reset"):
             remember(spec.key)
         try:
             module.render()
@@ -95,6 +95,9 @@ def main() -> None:
     else:
         hidden.extend(st.Page(_to_home(pages[home]), title=p.title, url_path=p.key, visibility="hidden")
                       for p in PAGES if p.key in ("login", "register") and p.key not in known)
+        # A reset link works whoever is signed in on this browser (it carries its own proof: the token).
+        reset = next(p for p in PAGES if p.key == "reset")
+        hidden.append(_page(reset, alias=True))
     nav = st.navigation(sections, position="hidden")
     from quiz.ui.browser import menu
 

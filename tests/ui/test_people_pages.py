@@ -105,3 +105,29 @@ def test_a_trainer_makes_a_reset_link_and_the_trainee_uses_it(app_env):
     again.button[0].click().run()
     no_trace(again)
     assert "not valid" in texts(again)
+
+
+def test_a_reset_link_opened_while_someone_is_signed_in_still_works(app_env):
+    """A trainee who is still signed in on this browser (or a trainer checking the link) gets the reset form,
+    not 'page not found'."""
+    trainer = _user(app_env, "trainer", "tom@example.com", "Tom Trainer")
+    trainee = _user(app_env, "trainee", "tia@example.com", "Tia Trainee")
+    with app_env.transaction() as s:
+        c = cohorts.create_cohort(s, trainer, "Spring")
+        cohorts.add_trainee(s, trainer, c.id, trainee.email)
+        from quiz.services import password_resets
+
+        token = password_resets.create_link(s, trainer, trainee.id).token
+    page = AppTest.from_file(APP, default_timeout=30)
+    page.session_state["actor"] = trainee  # signed in (AppTest keeps the actor in session state)
+    page.query_params["token"] = token
+    page._page_hash = calc_hash("reset")
+    page.run()
+    no_trace(page)
+    assert "Hello Tia" in texts(page)
+    page.text_input(key="reset_new").input("my-own-password")
+    page.text_input(key="reset_new2").input("my-own-password")
+    button(page, "Set my password").click().run()
+    no_trace(page)
+    assert "Your password is set" in texts(page)
+    assert accounts.login(app_env.sessions, "tia@example.com", "my-own-password").id == trainee.id
