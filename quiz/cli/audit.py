@@ -9,9 +9,7 @@ import json
 import sys
 from datetime import UTC, datetime
 
-from sqlalchemy import select
-
-from quiz.cli.common import open_db, print_error
+from quiz.cli.common import id_by_name, open_db, print_error
 from quiz.services.errors import ServiceError
 
 
@@ -53,10 +51,7 @@ def cmd_regrade(args: argparse.Namespace) -> int:
     system = Actor(id=None, role="admin", name="command line", email="")  # type: ignore[arg-type]
     try:
         with platform.transaction() as session:
-            exam_id = session.scalar(select(Exam.id).where(Exam.name == args.exam))
-            if exam_id is None:
-                print_error(f"no exam named {args.exam!r}")
-                return 1
+            exam_id = id_by_name(session, Exam, args.exam, "exam")
             run = regrade.apply if args.apply else regrade.preview
             plan = run(session, system, exam_id=exam_id, question_id=args.item, mode=args.mode)
     except ServiceError as err:

@@ -7,9 +7,7 @@ from __future__ import annotations
 import argparse
 import json
 
-from sqlalchemy import select
-
-from quiz.cli.common import open_db, print_error, write_out
+from quiz.cli.common import id_by_name, open_db, print_error, write_out
 from quiz.services.errors import ServiceError
 
 
@@ -27,11 +25,7 @@ def cmd_list(args: argparse.Namespace) -> int:
     platform = open_db()
     try:
         with platform.transaction() as s:
-            cohort_id = None
-            if args.cohort:
-                cohort_id = s.scalar(select(Cohort.id).where(Cohort.name == args.cohort))
-                if cohort_id is None:
-                    raise ServiceError(f"no cohort named {args.cohort!r}")
+            cohort_id = id_by_name(s, Cohort, args.cohort, "cohort")
             rows = certificates.list_certificates(s, None, cohort_id=cohort_id,
                                                   expiring_within_days=args.expiring_within)
     except ServiceError as err:

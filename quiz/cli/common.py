@@ -19,6 +19,21 @@ def open_db():  # noqa: ANN201 - a Platform
         raise SystemExit(1) from None
 
 
+def id_by_name(session, model, name: str | None, what: str) -> int | None:  # noqa: ANN001
+    """The id of the ``model`` row (a cohort, an exam) called ``name``; None for no name; a ServiceError naming
+    ``what`` when there is no such row (commands print it and exit 1)."""
+    if name is None:
+        return None
+    from sqlalchemy import select
+
+    from quiz.services.errors import ServiceError
+
+    found = session.scalar(select(model.id).where(model.name == name))
+    if found is None:
+        raise ServiceError(f"no {what} named {name!r}")
+    return found
+
+
 def print_error(message: str) -> None:
     print(f"error: {message}", file=sys.stderr)
 

@@ -10,19 +10,8 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import select
-
-from quiz.cli.common import open_db, print_error, write_out
+from quiz.cli.common import id_by_name, open_db, print_error, write_out
 from quiz.services.errors import ServiceError
-
-
-def _id_by_name(session, model, name: str | None, what: str) -> int | None:  # noqa: ANN001
-    if name is None:
-        return None
-    found = session.scalar(select(model.id).where(model.name == name))
-    if found is None:
-        raise ServiceError(f"no {what} named {name!r}")
-    return found
 
 
 def cmd_export(args: argparse.Namespace) -> int:
@@ -37,8 +26,8 @@ def cmd_export(args: argparse.Namespace) -> int:
     count = 0
     try:
         with platform.transaction() as s:
-            cohort_id = _id_by_name(s, Cohort, args.cohort, "cohort")
-            exam_id = _id_by_name(s, Exam, args.exam, "exam")
+            cohort_id = id_by_name(s, Cohort, args.cohort, "cohort")
+            exam_id = id_by_name(s, Exam, args.exam, "exam")
             rows = fetch(s, None, cohort_id=cohort_id, exam_id=exam_id)
             if args.format == "csv":  # streamed: memory stays flat whatever the size
                 counter = [0]

@@ -7,7 +7,7 @@ import getpass
 import os
 import sys
 
-from quiz.cli.common import open_db
+from quiz.cli.common import id_by_name, open_db
 from quiz.services import accounts
 from quiz.services.errors import ServiceError
 
@@ -28,15 +28,9 @@ def cmd_user_add(args: argparse.Namespace) -> int:
     platform = open_db()
     try:
         with platform.transaction() as session:
-            cohort_id = None
-            if args.cohort:
-                from sqlalchemy import select
+            from quiz.adapters.orm import Cohort
 
-                from quiz.adapters.orm import Cohort
-                cohort_id = session.scalar(select(Cohort.id).where(Cohort.name == args.cohort))
-                if cohort_id is None:
-                    print(f"error: no cohort named {args.cohort!r}", file=sys.stderr)
-                    return 1
+            cohort_id = id_by_name(session, Cohort, args.cohort, "cohort")
             user = accounts.create_user(session, None, email=args.email, name=args.name, role=args.role,
                                         password=password, cohort_id=cohort_id)
             print(f"created {user.role} {user.email} (id {user.id})")
