@@ -44,10 +44,7 @@ def test_the_orders_put_the_trainee_most_at_risk_first():
 @pytest.fixture
 def app_env(sqlite_platform: Platform, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Platform:
     prepare_app(sqlite_platform, make_bank(per_topic=9, with_case=False), tmp_path, monkeypatch)
-    from quiz.ui import runtime
-
-    yield sqlite_platform
-    runtime.get_platform.clear()
+    return sqlite_platform
 
 
 def test_the_dashboard_orders_by_risk_and_a_row_opens_that_trainee(app_env):

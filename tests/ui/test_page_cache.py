@@ -10,7 +10,7 @@ import pytest
 
 from quiz.bootstrap import Platform
 from quiz.services import attempts, dashboard
-from quiz.ui import cache, runtime
+from quiz.ui import cache
 from tests.conftest import _make_user
 from tests.factories import make_bank
 from tests.integration.attempt_helpers import make_cohort, make_exam, right_answer
@@ -23,7 +23,6 @@ def env(sqlite_platform: Platform, tmp_path: Path, monkeypatch: pytest.MonkeyPat
     cache._call.clear()
     yield sqlite_platform
     cache._call.clear()
-    runtime.get_platform.clear()
 
 
 def test_reruns_reuse_the_data_until_an_attempt_is_graded(env, monkeypatch):  # noqa: ANN001

@@ -27,10 +27,7 @@ def app_env(sqlite_platform: Platform, tmp_path: Path, monkeypatch: pytest.Monke
         s.add(Cohort(name="Spring", invite_code="SPRING27", trainer_id=trainer.id))
         accounts.create_user(s, None, email="tia@example.com", name="Tia Trainee", role="trainee",
                              password="password123")
-    from quiz.ui import runtime
-
-    yield sqlite_platform
-    runtime.get_platform.clear()
+    return sqlite_platform
 
 
 def _register(email: str, name: str = "Nia New") -> AppTest:

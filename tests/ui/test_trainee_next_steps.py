@@ -21,10 +21,7 @@ from tests.ui.apptest import APP, button, no_trace, open_page, prepare_app, text
 def env(sqlite_platform: Platform, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Platform:
     prepare_app(sqlite_platform, make_bank(per_topic=4, with_case=False), tmp_path, monkeypatch)
     monkeypatch.setattr(review, "ENABLE_FUZZING", False)
-    from quiz.ui import runtime
-
-    yield sqlite_platform
-    runtime.get_platform.clear()
+    return sqlite_platform
 
 
 @pytest.fixture
