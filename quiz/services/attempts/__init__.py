@@ -18,7 +18,8 @@ answers, until the exam is submitted or its deadline has passed. Practice answer
 answered wrongly (after submission), go into the trainee's spaced-review schedule (:mod:`quiz.services.review`).
 
 The parts, one concept each: :mod:`.common` (loading, locks, errors), :mod:`.views` (what pages get),
-:mod:`.practice` and :mod:`.exam` (starting), :mod:`.answering`, :mod:`.grading`, :mod:`.results`.
+:mod:`.practice` and :mod:`.exam` (starting), :mod:`.answering`, :mod:`.sitting` (an exam page's cheap re-read
+on every click), :mod:`.grading`, :mod:`.results`.
 Callers use the names re-exported here: ``from quiz.services import attempts; attempts.start_exam(...)``.
 """
 
@@ -67,6 +68,11 @@ from quiz.services.attempts.results import (
     results,
     submit,
 )
+from quiz.services.attempts.sitting import (
+    AttemptClock,
+    attempt_clock,
+    refresh_view,
+)
 from quiz.services.attempts.views import (
     AttemptSummary,
     AttemptView,
@@ -84,6 +90,7 @@ from quiz.services.attempts.views import (
 )
 
 __all__ = [
+    "AttemptClock",
     "AttemptSummary",
     "AttemptView",
     "DEFAULT_REVIEW_OPTIONS",
@@ -103,6 +110,7 @@ __all__ = [
     "attempt_questions",
     "attempt_responses",
     "attempt_title",
+    "attempt_clock",
     "attempt_view",
     "chosen_feedback",
     "current_exam_attempt",
@@ -119,6 +127,7 @@ __all__ = [
     "now_utc",
     "option_views",
     "own_attempt",
+    "refresh_view",
     "require_no_exam_in_progress",
     "results",
     "save_answer",
