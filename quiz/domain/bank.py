@@ -15,16 +15,26 @@ from __future__ import annotations
 
 import hashlib
 import json
+import math
 import re
 import string
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    SerializerFunctionWrapHandler,
+    ValidationError,
+    field_validator,
+    model_serializer,
+    model_validator,
+)
 
 QuestionType = Literal["single", "multiple", "true_false", "ordering", "numeric"]
 Difficulty = Literal["easy", "medium", "hard"]
 Status = Literal["draft", "live", "retired"]
-ScoringRule = Literal["all_or_nothing", "partial"]
+ScoringRule = Literal["all_or_nothing", "partial", "weighted"]
 
 QUESTION_TYPES: tuple[str, ...] = ("single", "multiple", "true_false", "ordering", "numeric")
 DIFFICULTIES: tuple[str, ...] = ("easy", "medium", "hard")
@@ -46,9 +56,23 @@ class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True, str_strip_whitespace=True)
 
 
+WEIGHT_TOTAL = 100.0  # the right options' weights of a ``weighted`` item add up to this (percent)
+WEIGHT_SLACK = 0.01  # ... within this, so that thirds written 33.33 or 33.33333 are accepted
+
+
 class Option(_Strict):
     text: str = Field(min_length=1)
     feedback: str = Field(min_length=1)
+    # percent of the item's points, for ``scoring: weighted`` only; absent otherwise (and then left out of the
+    # stored content, so items without weights keep their content hash)
+    weight: float | None = None
+
+    @model_serializer(mode="wrap")
+    def _without_absent_weight(self, handler: SerializerFunctionWrapHandler) -> dict[str, Any]:
+        data = handler(self)
+        if isinstance(data, dict) and data.get("weight") is None:
+            data.pop("weight", None)
+        return data
 
 
 class SourceRef(_Strict):
@@ -109,8 +133,16 @@ class Question(_Strict):
         return len(self.options)
 
     @property
+    def weights(self) -> list[float]:
+        """Each option's weight in percent (``scoring: weighted``); empty for any other rule."""
+        if self.scoring != "weighted":
+            return []
+        return [float(o.weight or 0.0) for o in self.options]
+
+    @property
     def correct_indexes(self) -> list[int]:
-        """Indexes of the options that are right (single, multiple, true/false); empty for others."""
+        """Indexes of the options that are right (single, multiple, true/false); empty for others.
+        For a weighted item: the options with a positive weight (its key)."""
         if self.type == "single":
             return [int(self.key)]
         if self.type == "multiple":
@@ -177,8 +209,44 @@ def shape_problems(q: Question) -> list[str]:
         problems.append("only numeric items have a tolerance")
     if q.scoring == "partial" and q.type not in ("multiple", "ordering"):
         problems.append("partial scoring applies to multiple and ordering items only")
+    problems.extend(weight_problems(q))
     if q.status == "draft" and not (q.review_note or "").strip() and q.source.id == "nos-skansc":
         problems.append("a draft citing material outside the articles needs a review_note")
+    return problems
+
+
+def _percent(value: float) -> str:
+    return f"{value:.4f}".rstrip("0").rstrip(".") + "%"
+
+
+def weight_problems(q: Question) -> list[str]:
+    """The rules of ``scoring: weighted`` (each problem names the option): only multiple-response items use it,
+    every option has a weight from -100 to 100 (percent of the item's points), the positive weights add up to
+    100 (within 0.01) and the key is exactly the options with a positive weight. Other rules carry no weights."""
+    weighted = [LETTERS[i] for i, o in enumerate(q.options[:26]) if o.weight is not None]
+    if q.scoring != "weighted":
+        return [f"option {letter} has a weight, but weights count only with scoring: weighted (the item's scoring "
+                f"is {q.scoring})" for letter in weighted]
+    if q.type != "multiple":
+        return [f"weighted scoring applies to multiple items only (this one is {q.type})"]
+    problems = [f"option {LETTERS[i]} has no weight: with scoring: weighted every option has one (0 for a wrong "
+                "option that costs nothing)" for i, o in enumerate(q.options[:26]) if o.weight is None]
+    for i, o in enumerate(q.options[:26]):
+        if o.weight is not None and not -100.0 <= o.weight <= 100.0:
+            problems.append(f"option {LETTERS[i]} weighs {_percent(o.weight)}: a weight is from -100 to 100 "
+                            "(percent of the item's points)")
+    positive = [(LETTERS[i], o.weight) for i, o in enumerate(q.options[:26]) if o.weight is not None and o.weight > 0]
+    total = sum(w for _, w in positive)
+    if not positive:
+        problems.append("no option has a positive weight: give the right options weights adding up to 100")
+    elif abs(total - WEIGHT_TOTAL) > WEIGHT_SLACK + 1e-9:
+        listed = ", ".join(f"{letter} {_percent(w)}" for letter, w in positive)
+        problems.append(f"the right options' weights add up to {_percent(total)}, not 100% ({listed})")
+    right = sorted(i for i, o in enumerate(q.options) if o.weight is not None and o.weight > 0)
+    if positive and isinstance(q.key, list) and sorted(q.key) != right:
+        problems.append(f"the key ({', '.join(LETTERS[k] for k in sorted(q.key) if 0 <= k < 26)}) is not the "
+                        f"options with a positive weight ({', '.join(LETTERS[i] for i in right)}); leave the key "
+                        "out of a weighted item, the weights say which options are right")
     return problems
 
 
@@ -188,6 +256,21 @@ class ItemError(ValueError):
     def __init__(self, problems: list[str]):
         super().__init__("; ".join(problems))
         self.problems = problems
+
+
+def _checked_weights(opts: list[Any], problems: list[str]) -> list[Any]:
+    """The options with every ``weight`` that is not a finite number reported (naming the option) and dropped,
+    so that the remaining checks still run."""
+    out = []
+    for i, o in enumerate(opts):
+        if isinstance(o, dict) and o.get("weight") is not None:
+            w = o["weight"]
+            if isinstance(w, bool) or not isinstance(w, (int, float)) or not math.isfinite(w):
+                problems.append(f"option {LETTERS[i % 26]}: weight {w!r} is not a number (a percent of the item's "
+                                "points, e.g. 50 or -25)")
+                o = {k: v for k, v in o.items() if k != "weight"}
+        out.append(o)
+    return out
 
 
 def _letter_to_index(value: Any, n: int, problems: list[str]) -> int | None:
@@ -255,6 +338,13 @@ def question_from_authoring(raw: Any, *, default_topic: str | None = None, case:
     if qtype == "numeric" and data.get("tolerance") is None:
         problems.append("a numeric item needs a tolerance (0 for an exact answer)")
         data["tolerance"] = 0
+    if isinstance(data.get("options"), list):
+        data["options"] = opts = _checked_weights(opts, problems)
+    if qtype == "multiple" and data.get("scoring") == "weighted" and "key" not in data and isinstance(opts, list):
+        # the weights say which options are right: the key is the options with a positive weight
+        positive = [LETTERS[i] for i, o in enumerate(opts[:26])
+                    if isinstance(o, dict) and isinstance(o.get("weight"), (int, float)) and o["weight"] > 0]
+        data["key"] = positive or [LETTERS[0]]
     if "key" in data and qtype in ("single", "multiple", "ordering"):
         key = data["key"]
         if qtype == "single":
@@ -312,6 +402,8 @@ def question_to_authoring(q: Question) -> dict[str, Any]:
         d["key"] = LETTERS[int(q.key)]
     elif q.type in ("multiple", "ordering"):
         d["key"] = [LETTERS[int(k)] for k in q.key]  # type: ignore[union-attr]
+        if q.scoring == "weighted":
+            d.pop("key")  # the options with a positive weight are the key
     elif q.type == "true_false":
         d["feedback"] = {"true": q.options[0].feedback, "false": q.options[1].feedback}
         d.pop("options", None)

@@ -19,6 +19,10 @@ Rules (the same text is in question_bank/README.md):
 * multiple, ``all_or_nothing``: full points only for exactly the right set.
 * multiple, ``partial``: each right pick earns 1/R, each wrong pick costs 1/W (R right and W wrong options),
   floored at 0; picking every option therefore scores 0.
+* multiple, ``weighted`` (Moodle/GIFT style): each option carries a weight, a percentage of the item's points
+  (right options positive, adding up to 100; wrong options 0 or negative). The score is the sum of the picked
+  options' weights, floored at 0 and capped at 100%. (Exactly: divided by the positive weights' total, which is
+  100 within 0.01, so that picking every right option earns full marks even with thirds written as 33.33.)
 * ordering, ``all_or_nothing``: full points only for the exact order; ``partial``: the share of the n-1
   neighbouring pairs of the right order that the answer keeps in the right relative order (adjacent).
   An order that does not yet place every step (saved while the trainee builds it) scores 0.
@@ -111,6 +115,8 @@ def score_fraction(q: Question, answer: Any) -> float:
         picked = set(answer)
         if q.scoring == "all_or_nothing":
             return 1.0 if picked == right else 0.0
+        if q.scoring == "weighted":
+            return weighted_fraction(q.weights, picked)
         wrong = set(range(len(q.options))) - right
         gain = len(picked & right) / len(right)
         loss = len(picked - right) / len(wrong) if wrong else 0.0
@@ -125,6 +131,15 @@ def score_fraction(q: Question, answer: Any) -> float:
         kept = sum(1 for a, b in zip(key, key[1:]) if pos[b] == pos[a] + 1)
         return kept / (len(key) - 1)
     raise InvalidAnswer(f"unknown question type {q.type}")  # pragma: no cover
+
+
+def weighted_fraction(weights: list[float], picked: set[int]) -> float:
+    """``scoring: weighted``: the picked options' weights (percent) added, as a share of the positive weights'
+    total (100), kept in 0..1."""
+    total = sum(w for w in weights if w > 0)
+    if total <= 0:
+        return 0.0
+    return max(0.0, min(1.0, sum(weights[i] for i in picked) / total))
 
 
 def score_item(q: Question, answer: Any) -> ItemScore:

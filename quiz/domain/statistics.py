@@ -374,8 +374,9 @@ def _near(value: float, threshold: float) -> str:
 def random_guess_score(q: Question) -> float | None:
     """Expected fraction of the points from a blind guess (Moodle's "random guess score").
 
-    single: 1/k; true/false: 1/2; ordering scored all-or-nothing: 1/n!; numeric: 0; multiple response and
-    partial ordering: None (Moodle gives none for multiple response either).
+    single: 1/k; true/false: 1/2; ordering scored all-or-nothing: 1/n!; numeric: 0; multiple response (under
+    any rule: all or nothing, partial or weighted) and partial ordering: None (Moodle gives none for multiple
+    response either: a blind guesser may tick any number of options).
     """
     if q.type == "single":
         return 1.0 / len(q.options)
