@@ -6,14 +6,17 @@ Mapping (``/work/shared/REFERENCE.md`` section 3):
 GIFT                                   here
 =====================================  ===============================================================
 ``{=right ~wrong ~wrong}``             ``single`` (one ``=``; a ``~%50%`` partial-credit option is refused)
-``{~%50%a ~%50%b ~%-50%c ~%-50%d}``    ``multiple``: the options with a positive weight are the key; they must
-                                       weigh the same (+100/R each). Accepted only when Moodle's score (the
-                                       chosen weights added, kept in 0..100%) equals ours for *every* possible
-                                       answer: -100/W per wrong option is ``partial``; one right option and -100
-                                       per wrong one is ``all_or_nothing``. A ``// scoring:`` line must agree
-                                       with the weights, except the form our exporter writes for
-                                       all-or-nothing with several right options, which Moodle cannot express:
-                                       ``// scoring: all_or_nothing``, +100/R per right option, -100 per wrong one
+``{~%50%a ~%50%b ~%-50%c ~%-50%d}``    ``multiple``: the options with a positive weight are the key. Moodle
+                                       scores the chosen weights added, kept in 0..100%. When that equals our
+                                       ``partial`` rule for every possible answer (+100/R per right option,
+                                       -100/W per wrong one) or ``all_or_nothing`` (one right option, -100 per
+                                       wrong one), the item takes that rule; any other weights (the positive ones
+                                       adding up to 100, each from -100 to 100) import as ``scoring: weighted``
+                                       with the weights as written, which scores exactly as Moodle does. A
+                                       ``// scoring:`` line must agree with the weights, except the form our
+                                       exporter writes for all-or-nothing with several right options, which
+                                       Moodle cannot express: ``// scoring: all_or_nothing``, +100/R per right
+                                       option, -100 per wrong one. ``// scoring: weighted`` keeps the weights
 ``{T}`` ``{FALSE#if wrong#if right}``  ``true_false``
 ``{#7:1}`` ``{#5..9}`` ``{#=7:1#fb}``  ``numeric`` (key and tolerance; a range becomes its middle +/- half)
 ``{=7 =7.0}``                          short answer whose accepted answers are one number: ``numeric``, exact
@@ -25,10 +28,10 @@ GIFT                                   here
 =====================================  ===============================================================
 
 Refused, with the line number: matching (``->``), essay (``{}``), descriptions (no answer block), short
-answers with text answers, several ``=`` in a multiple choice, unequal weights on right options, multiple
-response weights that Moodle would score differently from us for some answer (say +50% per right option and
-0% per wrong one: picking both right options and a wrong one earns 100% in Moodle, 50% here), partial numeric
-answers. One refused question means the caller imports nothing (see services/bank_admin.py).
+answers with text answers, several ``=`` in a multiple choice, multiple-response weights whose positive ones do
+not add up to 100% or that lie outside -100..100% (Moodle refuses them too), a ``// scoring: partial`` or
+``all_or_nothing`` line the weights contradict, partial numeric answers. One refused question means the caller
+imports nothing (see services/bank_admin.py).
 
 What GIFT cannot hold travels in comment lines, which Moodle ignores, just above the question::
 
@@ -37,7 +40,7 @@ What GIFT cannot hold travels in comment lines, which Moodle ignores, just above
     // difficulty: hard
     // tags: course-planning, sun
     // review_note: check against current guidance
-    // scoring: partial
+    // scoring: partial                 (or all_or_nothing, or weighted)
     // points: 2
     // unit: days
     // incorrect_feedback: Not within the accepted range.
@@ -62,6 +65,8 @@ from typing import Any
 from quiz.domain.bank import (
     ID_PATTERN,
     LETTERS,
+    WEIGHT_SLACK,
+    WEIGHT_TOTAL,
     CaseInfo,
     ItemError,
     Option,
@@ -452,32 +457,50 @@ def _choice(answers, fmt: str | None, meta: dict[str, tuple[int, str]]) -> dict[
     if not right:
         raise _Refused("no right answer: mark it with '=' or give the right options a positive %weight%",
                        answers[0][4])
-    r = len(right)
-    for i in right:
-        if abs(answers[i][1] - 100.0 / r) > 0.01:
-            weights = ", ".join(f"{answers[j][1]:g}%" for j in right)
-            raise _Refused(f"the right options weigh {weights}: here every right option of a multiple-response "
-                           f"item weighs the same ({100 / r:.5g}% each)", answers[i][4])
+    total = sum(answers[i][1] for i in right)
+    if abs(total - WEIGHT_TOTAL) > WEIGHT_SLACK + 1e-9:
+        weights = ", ".join(f"{answers[j][1]:g}%" for j in right)
+        raise _Refused(f"the right options weigh {weights}, {total:g}% in all: the positive weights of a "
+                       "multiple-response item add up to 100%", answers[right[0]][4])
     declared = None
     if "scoring" in meta:
         meta_line, declared = meta["scoring"]
-        if declared not in ("partial", "all_or_nothing"):
-            raise _Refused(f"unknown scoring {declared!r}: write '// scoring: partial' or "
-                           "'// scoring: all_or_nothing'", line=meta_line)
-    scoring = _multiple_scoring(answers, right, declared)
-    return {"type": "multiple", "options": options, "key": [LETTERS[i] for i in right], "scoring": scoring,
-            "_placeholders": placeholders}
+        if declared not in ("partial", "all_or_nothing", "weighted"):
+            raise _Refused(f"unknown scoring {declared!r}: write '// scoring: partial', "
+                           "'// scoring: all_or_nothing' or '// scoring: weighted'", line=meta_line)
+    r = len(right)
+    equal = all(abs(answers[i][1] - 100.0 / r) <= 0.01 for i in right)
+    if declared in ("partial", "all_or_nothing") and not equal:
+        weights = ", ".join(f"{answers[j][1]:g}%" for j in right)
+        raise _Refused(f"the '// scoring: {declared}' line does not match the weights: the right options weigh "
+                       f"{weights}, and with {declared.replace('_', ' ')} every right option weighs the same "
+                       f"({100 / r:.5g}% each); write '// scoring: weighted' to keep these weights",
+                       answers[right[0]][4])
+    scoring = "weighted" if declared == "weighted" or not equal else _multiple_scoring(answers, right, declared)
+    data: dict[str, Any] = {"type": "multiple", "options": options, "scoring": scoring,
+                            "_placeholders": placeholders}
+    if scoring == "weighted":  # the weights as written (a wrong option with none weighs 0%, as in Moodle)
+        for _marker, weight, _t, _f, offset in answers:
+            if weight is not None and not -100.0 <= weight <= 100.0:
+                raise _Refused(f"an answer weighs {weight:g}%: a weight is from -100% to 100%", offset)
+        for option, answer in zip(options, answers):
+            option["weight"] = answer[1] or 0.0
+    else:
+        data["key"] = [LETTERS[i] for i in right]
+    return data
 
 
 _SAME = 1e-4  # scores (0..1) this close are the same: GIFT weights are written with a few decimals
 
 
 def _multiple_scoring(answers, right: list[int], declared: str | None) -> str:  # noqa: ANN001
-    """The rule (partial or all_or_nothing) under which we score every answer as Moodle scores these weights.
+    """The rule under which we score every answer as Moodle scores these weights (the right ones equal).
 
-    ``declared`` is the rule of a ``// scoring:`` line (it must agree). The one exception is all-or-nothing
-    with several right options, which Moodle cannot express: accepted in the form our exporter writes (declared,
-    and -100% on each wrong option). Anything else is refused with an answer that would score differently.
+    ``partial`` or ``all_or_nothing`` when one of them scores every answer as Moodle does; otherwise
+    ``weighted`` (the weights kept as written, which is Moodle's own rule). ``declared`` is the rule of a
+    ``// scoring:`` line (it must agree). The one exception is all-or-nothing with several right options, which
+    Moodle cannot express: accepted in the form our exporter writes (declared, and -100% on each wrong option).
+    A declared rule the weights contradict is refused with an answer that would score differently.
     """
     weights = [(a[1] or 0.0) / 100.0 for a in answers]
     wrong = [i for i in range(len(answers)) if i not in right]
@@ -488,25 +511,20 @@ def _multiple_scoring(answers, right: list[int], declared: str | None) -> str:  
             return rule
     if declared == "all_or_nothing" and all(weights[i] <= -1.0 + _SAME for i in wrong):
         return declared
+    if not declared:
+        return "weighted"
     # Refused: say where the scores part, how to write it, and point at the first wrong option that does not fit.
     r, w = len(right), len(wrong)
-    penalty = -1.0 if rules[0] == "all_or_nothing" else -1.0 / w if w else 0.0
+    penalty = -1.0 if declared == "all_or_nothing" else -1.0 / w if w else 0.0
     offset = next((answers[i][4] for i in wrong if abs(weights[i] - penalty) > _SAME), answers[0][4])
-    partial_how = (f"for partial scoring weigh each right option {_weight(100.0 / r)}% and each wrong option "
-                   f"{_weight(-100.0 / w)}%" if w else "for partial scoring weigh each option "
-                   f"{_weight(100.0 / r)}%")
-    aon_how = "for all or nothing put a '// scoring: all_or_nothing' line above the question and weigh each " \
-              "wrong option -100%"
-    if declared:
-        how = partial_how if declared == "partial" else aon_how.replace(
-            "put a '// scoring: all_or_nothing' line above the question and ", "")
-        raise _Refused(f"the '// scoring: {declared}' line does not match the weights: "
-                       f"{_difference_text(differences[declared])}. {how[0].upper()}{how[1:]}.", offset)
-    raise _Refused("Moodle would score this item differently from both our rules: with partial scoring (each right "
-                   f"pick earns 1/{r}, each wrong pick costs 1/{max(w, 1)}), "
-                   f"{_difference_text(differences['partial'])}; with all or nothing, "
-                   f"{_difference_text(differences['all_or_nothing'])}. "
-                   f"{partial_how[0].upper()}{partial_how[1:]}; {aon_how}.", offset)
+    if declared == "partial":
+        how = (f"for partial scoring weigh each right option {_weight(100.0 / r)}% and each wrong option "
+               f"{_weight(-100.0 / w)}%" if w else f"for partial scoring weigh each option {_weight(100.0 / r)}%")
+    else:
+        how = "for all or nothing weigh each wrong option -100%"
+    raise _Refused(f"the '// scoring: {declared}' line does not match the weights: "
+                   f"{_difference_text(differences[declared])}. {how[0].upper()}{how[1:]}, or write "
+                   "'// scoring: weighted' to keep these weights (scored as Moodle scores them).", offset)
 
 
 def _first_difference(weights: list[float], right: list[int], rule: str) -> tuple[list[int], float, float] | None:
@@ -662,7 +680,7 @@ def _dump_one(q: Question) -> str:
         r, w = len(right), len(q.options) - len(right)
         penalty = -100.0 if q.scoring == "all_or_nothing" or not w else -100.0 / w
         for i, o in enumerate(q.options):
-            weight = 100.0 / r if i in right else penalty
+            weight = q.weights[i] if q.scoring == "weighted" else 100.0 / r if i in right else penalty
             lines.append(f"\t~%{_weight(weight)}%{escape(o.text)}#{escape(o.feedback)}")
     elif q.type == "true_false":
         right_fb = q.options[0 if q.key else 1].feedback

@@ -195,7 +195,7 @@ $CATEGORY: aftercare
 
 ::aftercare-203::What do you apply?{=sunscreen =sun cream}
 
-::aftercare-204::Pick{~%70%a ~%30%b ~%-100%c}
+::aftercare-204::Pick{~%70%a ~%20%b ~%-100%c}
 
 ::aftercare-205::Pick one{=a =b ~c}
 
@@ -221,7 +221,7 @@ def test_malformed_file_reports_every_problem_with_its_line():
     assert "matching" in lines[3]
     assert "essay" in lines[5]
     assert "text answer" in lines[7]
-    assert "weigh" in lines[9]
+    assert "weigh 70%, 20%, 90% in all" in lines[9] and "add up to 100%" in lines[9]
     assert "several '='" in lines[11]
     assert "not closed" in lines[13]
     assert "description" in lines[15]
@@ -258,7 +258,7 @@ def test_generated_ids_are_stable():
     assert generated_id("aftercare", "What now?") != generated_id("aftercare", "What next?")
 
 
-# -- multiple response: only weights that Moodle scores exactly as we do ----------------------------------------
+# -- multiple response: Moodle's weights, scored exactly as Moodle scores them -----------------------------------
 
 def _moodle_fraction(weights: list[float], picked: tuple[int, ...]) -> float:
     """Moodle's multiple-answer grading, written out here: the chosen options' weights added, kept in 0..100%."""
@@ -277,10 +277,17 @@ EQUIVALENT = {
     "aftercare-314": ("{~%50%a ~%50%b ~%-200%c}", [50, 50, -200], "partial"),
     "aftercare-315": ("{~%33.33333%a ~%33.33333%b ~%33.33333%c ~%-100%d}", [100 / 3] * 3 + [-100], "partial"),
     "aftercare-316": ("{~%-25%a ~%100%b ~%-25%c ~%-25%d ~%-25%e}", [-25, 100, -25, -25, -25], "partial"),
+    # weights neither fixed rule reproduces: kept as written, scoring: weighted
+    "aftercare-317": ("{~%50%a ~%50%b ~%0%c ~d}", [50, 50, 0, 0], "weighted"),
+    "aftercare-318": ("{~%50%a ~%50%b ~%-100%c ~%-100%d}", [50, 50, -100, -100], "weighted"),
+    "aftercare-319": ("{~%70%a ~%30%b ~%-100%c}", [70, 30, -100], "weighted"),
+    "aftercare-320": ("{~%50%a ~%50%b ~%-50%c ~%-10%d}", [50, 50, -50, -10], "weighted"),
+    "aftercare-321": ("{~%33.333%a ~%33.333%b ~%33.333%c ~%-25%d ~%-75%e}",
+                      [33.333, 33.333, 33.333, -25, -75], "weighted"),
 }
 
 
-def test_multiple_response_weights_that_moodle_scores_as_we_do_are_imported():
+def test_multiple_response_weights_import_with_the_rule_that_scores_as_moodle_does():
     text = "\n\n".join(f"::{qid}::Which ones? {block}" for qid, (block, _w, _s) in EQUIVALENT.items())
     result = parse_gift(text, DEFAULTS)
     assert result.problems == []
@@ -289,17 +296,20 @@ def test_multiple_response_weights_that_moodle_scores_as_we_do_are_imported():
         q = items[qid]
         assert q.scoring == scoring, qid
         assert q.key == [i for i, w in enumerate(weights) if w > 0], qid
+        if scoring == "weighted":
+            assert q.weights == pytest.approx(weights), qid
         for picked in _every_answer(len(weights)):
-            assert score_fraction(q, list(picked)) == pytest.approx(_moodle_fraction(weights, picked), abs=1e-6), \
+            assert score_fraction(q, list(picked)) == pytest.approx(_moodle_fraction(weights, picked), abs=1e-4), \
                 (qid, picked)
 
 
 REFUSED_MULTIPLE = """\
 $CATEGORY: aftercare
 
-::aftercare-301::Wrong options free {~%50%a ~%50%b ~%0%c ~d}
+::aftercare-301::Right options short of 100% {~%50%a ~%40%b ~%-100%c}
 
-::aftercare-302::Wrong options cost all {~%50%a ~%50%b ~%-100%c ~%-100%d}
+// scoring: partial
+::aftercare-302::Declared partial, unequal right options {~%70%a ~%30%b ~%-100%c}
 
 // scoring: partial
 ::aftercare-303::Declared partial, wrong options free {~%50%a ~%50%b ~c}
@@ -310,38 +320,53 @@ $CATEGORY: aftercare
 // scoring: most_of_it
 ::aftercare-305::Unknown rule {~%50%a ~%50%b ~%-100%c}
 
-::aftercare-306::Uneven penalties {~%50%a ~%50%b
+// scoring: weighted
+::aftercare-306::Weighted, a penalty beyond -100% {~%50%a ~%50%b
   ~%-50%c
-  ~%-10%d}
+  ~%-150%d}
 """
 
 
-def test_multiple_response_weights_we_would_score_differently_are_refused_with_the_line():
+def test_multiple_response_weights_that_cannot_be_scored_as_written_are_refused_with_the_line():
     result = parse_gift(REFUSED_MULTIPLE, DEFAULTS)
     assert result.questions == [] and not result.ok
     lines = {p.line: p.message for p in result.problems}
-    assert set(lines) == {3, 5, 8, 11, 13, 18}
+    assert set(lines) == {3, 6, 9, 12, 14, 20}
+    assert "the right options weigh 50%, 40%, 90% in all" in lines[3] and "add up to 100%" in lines[3]
+    assert "'// scoring: partial' line does not match the weights" in lines[6] and "70%, 30%" in lines[6]
+    assert "'// scoring: weighted'" in lines[6]  # how to keep them
     # 2 right at +50% and free wrong options: A and C earn 50% in Moodle, 0% with our partial rule
-    assert "picking A and C earns 50% in Moodle but 0% here" in lines[3]
-    assert "-50%" in lines[3] and "// scoring: all_or_nothing" in lines[3]  # how to write it instead
-    # -100% penalties but two right options: Moodle gives half marks for one right pick, all or nothing none
-    assert "picking A earns 50% in Moodle but 0% here" in lines[5]
-    assert "'// scoring: partial'" in lines[8] and "in Moodle" in lines[8]
-    assert "'// scoring: all_or_nothing'" in lines[11] and "picking A earns 50% in Moodle but 0% here" in lines[11]
-    assert "most_of_it" in lines[13] and "partial" in lines[13]
-    assert "in Moodle" in lines[18]  # the line of the option whose weight does not fit (d, not c)
+    assert "picking A and C earns 50% in Moodle but 0% here" in lines[9]
+    assert "each wrong option -100%" in lines[9]  # how to write it as partial (one wrong option)
+    assert "'// scoring: all_or_nothing'" in lines[12] and "picking A earns 50% in Moodle but 0% here" in lines[12]
+    assert "most_of_it" in lines[14] and "weighted" in lines[14]  # the line of the scoring comment
+    assert "-150%" in lines[20] and "from -100% to 100%" in lines[20]  # the line of the option (d)
 
 
 def test_all_or_nothing_as_our_exporter_writes_it_is_imported_and_round_trips():
     # Moodle has no all-or-nothing multiple response; our export says so on a '// scoring:' line and costs
-    # each wrong pick 100%. That explicit line is accepted; the same weights without it are not (above).
+    # each wrong pick 100%. That explicit line is accepted; without it the weights are Moodle's own rule.
     q = make_question("spacing-002", type="multiple", n_options=4, key=[1, 3], scoring="all_or_nothing")
     text = dump_gift([q]).text
     assert "// scoring: all_or_nothing" in text and "~%50%" in text and "~%-100%" in text
     [item] = parse_gift(text, ImportDefaults(status="live")).questions
     assert _same(q, item.question)
-    [refused] = parse_gift(text.replace("// scoring: all_or_nothing\n", "")).problems
-    assert "picking B earns 50% in Moodle but 0% here" in refused.message
+    [moodles] = parse_gift(text.replace("// scoring: all_or_nothing\n", "")).questions
+    assert moodles.question.scoring == "weighted" and score_fraction(moodles.question, [1]) == 0.5
+
+
+def test_a_weighted_item_round_trips_with_its_weights():
+    options = [Option(text=f"option {i}", feedback=f"why {i}", weight=w)
+               for i, w in enumerate([60, 40, -25, 0, -100])]
+    q = make_question("spacing-008", type="multiple", options=options, key=[0, 1], scoring="weighted", points=2.0)
+    text = dump_gift([q]).text
+    assert "// scoring: weighted" in text
+    assert all(f"~%{w}%option {i}" in text for i, w in enumerate([60, 40, -25, 0, -100]))
+    [item] = parse_gift(text, ImportDefaults(status="live")).questions
+    assert _same(q, item.question)
+    # and without our comment lines, as Moodle would export it, the weights alone give the same scoring
+    bare = parse_gift(text.replace("// scoring: weighted\n", ""), ImportDefaults(status="live")).questions[0]
+    assert bare.question.scoring == "weighted" and bare.question.weights == q.weights
 
 
 def test_the_objective_travels_as_a_comment_line():
