@@ -6,7 +6,8 @@
   status, and a later sync of the bank files does not undo it.
 * Editing adds a new immutable version (origin ``editor``); past attempts keep the version they showed. If the
   item's YAML file later changes, the file's content becomes a newer version again (the files stay the
-  source of truth for content they hold).
+  source of truth for content they hold). Moving items into or out of case sets, and editing a case set's
+  title and scenario, is :mod:`quiz.services.case_sets` (it calls :func:`create` / :func:`edit` with ``case``).
 * Importing reads the whole file first (quiz/adapters/gift.py, aiken.py), checks every item against the bank's
   topics, sources and objectives (as the last sync left them: :func:`load_catalogue`), and writes only if
   there is no problem at all: a file that fails imports nothing and
@@ -29,7 +30,15 @@ from quiz.adapters import aiken, gift
 from quiz.adapters.bank_files import _BankLoader  # the bank files' safe loader: no aliases, bounded nesting
 from quiz.adapters.gift import ImportDefaults, ImportProblem, ImportResult
 from quiz.adapters.orm import QuestionRow, QuestionVersion, utcnow
-from quiz.domain.bank import STATUSES, ItemError, Question, SourceRef, question_from_authoring, question_to_authoring
+from quiz.domain.bank import (
+    STATUSES,
+    CaseInfo,
+    ItemError,
+    Question,
+    SourceRef,
+    question_from_authoring,
+    question_to_authoring,
+)
 from quiz.domain.lint import lint_question
 from quiz.services import audit
 from quiz.services import catalogue as catalogue_service
@@ -256,12 +265,24 @@ def _validated(session: Session, data: dict[str, Any], case: Any, catalogue: Cat
     return q
 
 
+class _Keep:
+    """The item keeps the case set it is in (see :mod:`quiz.services.case_sets` to change it)."""
+
+    def __repr__(self) -> str:
+        return "KEEP_CASE"
+
+
+KEEP_CASE: Any = _Keep()
+
+
 def edit(session: Session, actor: Actor | None, question_id: str, authoring: dict[str, Any], *,
-         catalogue: Catalogue | None = None) -> int:
+         catalogue: Catalogue | None = None, case: CaseInfo | None = KEEP_CASE) -> int:
     """Save an edited item (authoring form, as in the YAML files) as a new version; return its number.
 
     The id cannot change; the status is changed with approve / retire, not here. An unchanged item keeps its
-    current version. Raises InvalidInput listing every problem.
+    current version. ``case``: its place in a case set (default: as it is; :mod:`quiz.services.case_sets`
+    moves items between sets and keeps the other items of a set consistent). Raises InvalidInput listing every
+    problem.
     """
     _staff(actor)
     row, version = _current(session, question_id)
@@ -273,7 +294,7 @@ def edit(session: Session, actor: Actor | None, question_id: str, authoring: dic
     if data.get("status", row.status) != row.status:
         raise InvalidInput(f"Change the status with Approve or Retire, not in the editor (it is {row.status}).")
     data["status"] = row.status
-    q = _validated(session, data, current.case, catalogue)
+    q = _validated(session, data, current.case if case is KEEP_CASE else case, catalogue)
     if q.content_hash() == version.content_hash:
         return version.version
     new = add_version(session, row, q, "editor", created_by=actor.id if actor else None)
@@ -320,18 +341,20 @@ def next_free_id(session: Session, topic: str) -> str:
 
 
 def check_draft(session: Session, actor: Actor | None, authoring: dict[str, Any], *, question_id: str | None = None,
-                catalogue: Catalogue | None = None) -> Question:
+                catalogue: Catalogue | None = None, case: CaseInfo | None = KEEP_CASE) -> Question:
     """The item an editor holds, validated as saving would validate it (``question_id``: the item being edited,
-    whose case set and status it keeps; None: a new draft, given the next free id of its topic). Writes
-    nothing. Raises InvalidInput listing every problem."""
+    whose status it keeps, and its case set unless ``case`` says otherwise; None: a new draft, given the next
+    free id of its topic, stand-alone unless ``case`` places it). Writes nothing. Raises InvalidInput listing
+    every problem."""
     _staff(actor)
     data = dict(authoring)
-    case = None
     if question_id is not None:
         row, version = _current(session, question_id)
         data["id"], data["status"] = question_id, row.status
-        case = to_question(version, row.status).case
+        if case is KEEP_CASE:
+            case = to_question(version, row.status).case
     else:
+        case = None if case is KEEP_CASE else case
         data["status"] = "draft"
         if not str(data.get("id") or "").strip():
             topic = str(data.get("topic") or "").strip()
@@ -347,14 +370,15 @@ def lint_draft(session: Session, actor: Actor | None, question: Question) -> lis
 
 
 def create(session: Session, actor: Actor | None, authoring: dict[str, Any], *,
-           catalogue: Catalogue | None = None) -> str:
+           catalogue: Catalogue | None = None, case: CaseInfo | None = None) -> str:
     """Add a new item as a draft (approve it to make it live); return its id. Without an id it gets the next
-    free id of its topic. Raises InvalidInput listing every problem, Conflict when the id is taken."""
+    free id of its topic. ``case``: its place in a case set (:mod:`quiz.services.case_sets` puts a new item
+    into a set). Raises InvalidInput listing every problem, Conflict when the id is taken."""
     _staff(actor)
     wanted = str(authoring.get("id") or "").strip()
     if wanted and session.get(QuestionRow, wanted) is not None:
         raise Conflict(f"There is already an item {wanted}; leave the id empty to get the next free one.")
-    q = check_draft(session, actor, authoring, catalogue=catalogue)
+    q = check_draft(session, actor, authoring, catalogue=catalogue, case=case)
     row = QuestionRow(id=q.id, topic=q.topic, status="draft", status_source="trainer", current_version=0)
     session.add(row)
     session.flush()
