@@ -1,6 +1,7 @@
 """The bank editor: a form for every question type, beside it the item as a trainee sees it (the practice
-widgets of quiz/ui/question_widgets.py) and the item-writing linter's warnings; YAML as an advanced tab whose
-errors say line and column.
+widgets of quiz/ui/question_widgets.py, with its case set's scenario) and the item-writing linter's warnings;
+YAML as an advanced tab whose errors say line and column. The case-set section is quiz/ui/case_set_editor.py;
+saving goes through :mod:`quiz.services.case_sets` (the item and, when its set changes, the set's other items).
 
 The form's fields live in ``st.session_state[<prefix>_fields]`` (the truth; :mod:`quiz.domain.question_form`
 turns them into the authoring form). Widgets are seeded from it whenever Streamlit has dropped their state
@@ -16,24 +17,34 @@ from typing import Any
 import streamlit as st
 import yaml
 
-from quiz.domain.bank import DIFFICULTIES, LETTERS, QUESTION_TYPES, TYPE_LABELS, Question
-from quiz.domain.question_form import MAX_OPTIONS, authoring_from_fields, fields_from_authoring
-from quiz.services import bank_admin, catalogue, preview
+from quiz.domain.bank import DIFFICULTIES, LETTERS, QUESTION_TYPES, TYPE_LABELS, CaseInfo, Question
+from quiz.domain.question_form import (
+    MAX_OPTIONS,
+    authoring_from_fields,
+    blank_option,
+    default_weights,
+    fields_from_authoring,
+    placement_from_fields,
+    weight_total,
+)
+from quiz.services import bank_admin, case_sets, catalogue, preview
 from quiz.services.errors import InvalidInput, ServiceError
 from quiz.services.permissions import Actor
+from quiz.ui import case_set_editor, runtime
 from quiz.ui import question_widgets as qw
-from quiz.ui import runtime
 from quiz.ui.text import plain
 
-SCORING = {"all_or_nothing": "All or nothing", "partial": "Partial credit"}
+SCORING = {"all_or_nothing": "All or nothing", "partial": "Partial credit",
+           "weighted": "Weighted (a percent per option)"}
 MODES = {"form": "Form", "yaml": "YAML (advanced)"}
 
 
-def start(prefix: str, authoring: dict[str, Any]) -> None:
-    """Open the editor ``prefix`` on an item (its authoring form), forgetting anything typed there before."""
+def start(prefix: str, authoring: dict[str, Any], case: CaseInfo | None = None) -> None:
+    """Open the editor ``prefix`` on an item (its authoring form, in the case set ``case``), forgetting anything
+    typed there before."""
     for k in [k for k in st.session_state if str(k).startswith(f"{prefix}_")]:
         del st.session_state[k]
-    st.session_state[f"{prefix}_fields"] = fields_from_authoring(authoring)
+    st.session_state[f"{prefix}_fields"] = fields_from_authoring(authoring, case)
 
 
 def is_open(prefix: str) -> bool:
@@ -58,7 +69,7 @@ def _catalogue() -> tuple[dict[str, str], dict[str, catalogue.SourceInfo], dict[
         return catalogue.topic_names(session), catalogue.sources(session), catalogue.objectives(session)
 
 
-def _form(prefix: str, f: dict[str, Any], fixed_id: str | None) -> dict[str, Any]:
+def _form(prefix: str, actor: Actor, f: dict[str, Any], fixed_id: str | None, status: str) -> dict[str, Any]:
     topics, sources, objectives = _catalogue()
     out = dict(f)
     c1, c2, c3 = st.columns([2, 2, 1])
@@ -75,13 +86,18 @@ def _form(prefix: str, f: dict[str, Any], fixed_id: str | None) -> dict[str, Any
         key=_bind(prefix, "objective", f["objective"]))
     if fixed_id is None:
         out["id"] = st.text_input("Id (leave empty for the next free id of the topic)", key=_bind(prefix, "id", ""))
+    out.update(case_set_editor.section(prefix, actor, f, fixed_id, status, _bind))
     out["stem"] = st.text_area("Stem (the question)", key=_bind(prefix, "stem", f["stem"]), height=110)
     qtype = out["type"]
     if qtype in ("single", "multiple", "ordering"):
-        out["options"] = _options(prefix, f, qtype)
         if qtype != "single":
-            out["scoring"] = st.radio("Scoring", list(SCORING), format_func=SCORING.get, horizontal=True,
-                                      key=_bind(prefix, "scoring", f["scoring"]))
+            rules = list(SCORING) if qtype == "multiple" else ["all_or_nothing", "partial"]
+            if st.session_state.get(f"{prefix}_scoring") not in (None, *rules):
+                del st.session_state[f"{prefix}_scoring"]  # weighted, then the type became ordering
+            out["scoring"] = st.radio("Scoring", rules, format_func=SCORING.get, horizontal=True,
+                                      key=_bind(prefix, "scoring", f["scoring"] if f["scoring"] in rules
+                                                else "all_or_nothing"))
+        out["options"] = _options(prefix, f, qtype, out.get("scoring") or "all_or_nothing")
     elif qtype == "true_false":
         out["tf_key"] = st.radio("The right answer", [True, False], format_func=lambda v: "True" if v else "False",
                                  horizontal=True, key=_bind(prefix, "tf_key", f["tf_key"]))
@@ -121,33 +137,50 @@ def _form(prefix: str, f: dict[str, Any], fixed_id: str | None) -> dict[str, Any
     return out
 
 
-def _options(prefix: str, f: dict[str, Any], qtype: str) -> list[dict[str, Any]]:
+def _options(prefix: str, f: dict[str, Any], qtype: str, scoring: str) -> list[dict[str, Any]]:
     opts = list(f["options"])
     n = st.number_input("Number of options", min_value=2, max_value=MAX_OPTIONS, step=1,
                         key=_bind(prefix, "n", max(2, len(opts))))
-    opts += [{"text": "", "feedback": "", "right": False} for _ in range(int(n) - len(opts))]
+    opts += [blank_option() for _ in range(int(n) - len(opts))]
+    weighted = qtype == "multiple" and scoring == "weighted"
     if qtype == "ordering":
         st.caption("Write the steps in their right order: option A is the first step. Trainees see them shuffled.")
+    if weighted:
+        st.caption("Give each option a weight, a percent of the item's points: the right options positive, adding "
+                   "up to 100; a wrong option 0 (costs nothing) or negative (costs that share). A trainee scores "
+                   "the weights of the options they tick, added, never below 0.")
+    weights = default_weights(opts[:int(n)])
     out = []
     for i in range(int(n)):
         o = opts[i]
-        c1, c2, c3 = st.columns([4, 4, 1])
+        c1, c2, c3 = st.columns([4, 4, 2 if weighted else 1])
         text = c1.text_input(f"Option {LETTERS[i]}", key=_bind(prefix, f"o{i}_text", o["text"]))
         fb = c2.text_input(f"Feedback on {LETTERS[i]}", key=_bind(prefix, f"o{i}_fb", o["feedback"]))
-        right = False
-        if qtype in ("single", "multiple"):
-            right = c3.checkbox("Right", key=_bind(prefix, f"o{i}_right", bool(o.get("right"))),
+        right, weight = bool(o.get("right")), o.get("weight")
+        if weighted:
+            weight = float(c3.number_input("Weight %", min_value=-100.0, max_value=100.0, step=5.0, format="%g",
+                                           key=_bind(prefix, f"o{i}_weight", weights[i]),
+                                           help=f"Option {LETTERS[i]}'s share of the item's points, in percent"))
+            right = weight > 0
+        elif qtype in ("single", "multiple"):
+            right = c3.checkbox("Right", key=_bind(prefix, f"o{i}_right", right),
                                 help=f"Option {LETTERS[i]} is a right answer")
-        out.append({"text": text, "feedback": fb, "right": right})
+        out.append({"text": text, "feedback": fb, "right": right, "weight": weight})
+    if weighted:
+        total = weight_total(out)
+        (st.caption if abs(total - 100) <= 0.01 else st.warning)(
+            f"The right options add up to {total:g}% (they must add up to 100%).")
     return out
 
 
 # -- preview and lint ------------------------------------------------------------------------------------------
 
-def _checked(actor: Actor, authoring: dict[str, Any], qid: str | None) -> tuple[Question | None, list[str]]:
+def _checked(actor: Actor, authoring: dict[str, Any], qid: str | None, f: dict[str, Any]
+             ) -> tuple[Question | None, list[str]]:
     try:
         with runtime.db() as session:
-            return bank_admin.check_draft(session, actor, authoring, question_id=qid), []
+            return case_sets.check_item(session, actor, authoring, question_id=qid,
+                                        placement=placement_from_fields(f)), []
     except InvalidInput as err:
         return None, [p for p in str(err).split("; ") if p]
 
@@ -179,8 +212,9 @@ def _lint(actor: Actor, q: Question) -> None:
 # -- the editor --------------------------------------------------------------------------------------------------
 
 def render(prefix: str, actor: Actor, *, question_id: str | None, on_saved: Callable[[str, str], None],
-           case_note: str | None = None) -> None:
-    """The editor for ``question_id`` (None: a new draft). ``on_saved(id, message)`` runs after a save."""
+           status: str = "draft") -> None:
+    """The editor for ``question_id`` (None: a new draft; ``status``: the item's). ``on_saved(id, message)``
+    runs after a save."""
     f = st.session_state[f"{prefix}_fields"]
     mode = st.radio("Edit with", list(MODES), format_func=MODES.get, horizontal=True, key=f"{prefix}_mode",
                     label_visibility="collapsed")
@@ -190,12 +224,10 @@ def render(prefix: str, actor: Actor, *, question_id: str | None, on_saved: Call
     st.session_state.pop(f"{prefix}_yaml", None)  # the YAML tab starts again from the form next time
     left, right = st.columns([3, 2], gap="large")
     with left:
-        if case_note:
-            st.info(plain(case_note))
-        f = _form(prefix, f, question_id)
+        f = _form(prefix, actor, f, question_id, status)
         st.session_state[f"{prefix}_fields"] = f
     authoring, form_problems = authoring_from_fields(f)
-    q, problems = _checked(actor, authoring, question_id)
+    q, problems = _checked(actor, authoring, question_id, f)
     with right:
         st.subheader("As a trainee sees it")
         if q is not None:
@@ -212,19 +244,15 @@ def render(prefix: str, actor: Actor, *, question_id: str | None, on_saved: Call
         if form_problems or problems:
             st.error("Not saved: fix the problems listed under Checks first.")
             return
-        _save(actor, question_id, authoring, on_saved)
+        _save(actor, question_id, authoring, f, on_saved)
 
 
-def _save(actor: Actor, question_id: str | None, authoring: dict[str, Any],
+def _save(actor: Actor, question_id: str | None, authoring: dict[str, Any], f: dict[str, Any],
           on_saved: Callable[[str, str], None]) -> None:
-    if question_id is None:
-        new_id = runtime.run(bank_admin.create, actor, authoring)
-        if new_id:
-            on_saved(new_id, f"{new_id} created as a draft. Approve it to make it live.")
-        return
-    version = runtime.run(bank_admin.edit, actor, question_id, authoring)
-    if version:
-        on_saved(question_id, f"{question_id} saved as version {version}.")
+    saved = runtime.run(case_sets.save_item, actor, authoring, question_id=question_id,
+                        placement=placement_from_fields(f))
+    if saved:
+        on_saved(saved.question_id, case_set_editor.saved_message(saved, created=question_id is None))
 
 
 def _yaml(prefix: str, actor: Actor, question_id: str | None, f: dict[str, Any],
@@ -236,7 +264,7 @@ def _yaml(prefix: str, actor: Actor, question_id: str | None, f: dict[str, Any],
     if key not in st.session_state:
         st.session_state[key] = yaml.safe_dump(authoring, sort_keys=False, allow_unicode=True)
     st.caption("The item in the bank's YAML form (see question_bank/README.md). The form picks up what you save "
-               "here.")
+               "here; the case set is chosen in the form.")
     problems = st.container()
     text = st.text_area("The item, in the bank's YAML form", height=380, key=key)
     if not st.button("Save the YAML" if question_id else "Create the draft from the YAML", key=f"{prefix}_ysave",
@@ -250,4 +278,4 @@ def _yaml(prefix: str, actor: Actor, question_id: str | None, f: dict[str, Any],
             return
         if question_id is None:
             data.pop("status", None)
-        _save(actor, question_id, data, on_saved)
+        _save(actor, question_id, data, f, on_saved)

@@ -44,6 +44,8 @@ SCORING_RULES = {
     ("multiple", "partial"): "Partial credit: each right option you tick earns a share of the marks, each wrong "
                              "one you tick takes a share away.",
     ("multiple", "all_or_nothing"): "All or nothing: the marks need every right option ticked and no wrong one.",
+    ("multiple", "weighted"): "Weighted: each right option you tick earns its own share of the marks (some are "
+                              "worth more than others), some wrong ones take a share away; never below 0.",
     ("ordering", "partial"): "Partial credit: each pair of steps in the right order earns a share of the marks.",
     ("ordering", "all_or_nothing"): "All or nothing: the marks need the whole order right.",
 }

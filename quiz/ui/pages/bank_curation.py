@@ -1,7 +1,8 @@
 """Question bank: browse and search items with their statistics beside them; approve a draft, retire an item,
 write a new item or duplicate one (drafts), edit an item in a form with a trainee's preview and the item-writing
-lint beside it, or as YAML (a new version; past attempts keep theirs); import GIFT or Aiken files (all or
-nothing); export GIFT."""
+lint beside it, or as YAML (a new version; past attempts keep theirs); put an item into a case set, take it out,
+start a set or change a set's title and scenario (in the form); import GIFT or Aiken files (all or nothing);
+export GIFT."""
 
 from __future__ import annotations
 
@@ -53,7 +54,7 @@ def _editor_for(actor, qid: str | None) -> None:  # noqa: ANN001
         detail = runtime.run(bank_admin.get_question, actor, qid)
         if detail is None:
             return
-        editor.start(EDITOR, detail.authoring)
+        editor.start(EDITOR, detail.authoring, detail.question.case)
     st.session_state["_bank_editor"] = {"qid": qid}
 
 
@@ -135,10 +136,15 @@ def _browse(actor) -> None:  # noqa: ANN001
     editing = st.toggle("Edit this item (saves a new version; past attempts keep theirs)", key="bank_edit_open")
     if not editing:
         q = detail.question
+        if q.case:
+            st.info(f"**{plain(q.case.title)}** (case set {plain(q.case.id)}, item {q.case.position:d} of "
+                    f"{q.case.size:d})\n\n{plain(q.case.scenario)}", icon=":material/person:")
         st.markdown(plain(q.stem))
+        weights = q.weights
         for i, o in enumerate(q.options):
             right = i in q.correct_indexes
-            st.markdown(f"{chr(65 + i)}\\. {plain(o.text)}" + (" — **right answer**" if right else ""))
+            st.markdown(f"{chr(65 + i)}\\. {plain(o.text)}" + (" — **right answer**" if right else "")
+                        + (f" (weight {weights[i]:g}%)" if weights else ""))
         for w in runtime.run(bank_admin.lint_warnings, actor, qid) or []:
             st.warning(f"Item writing: {plain(w)}")
     if qid in stats and not judged(stats[qid]):
@@ -162,10 +168,7 @@ def _browse(actor) -> None:  # noqa: ANN001
     state = st.session_state.get("_bank_editor")
     if not (state and state["qid"] == qid and editor.is_open(EDITOR)):
         _editor_for(actor, qid)
-    case = detail.question.case
-    note = (f"Item {case.position} of {case.size} of the case set '{case.title}': the shared scenario is edited in "
-            "the case set's file.") if case else None
-    editor.render(EDITOR, actor, question_id=qid, on_saved=_saved, case_note=note)
+    editor.render(EDITOR, actor, question_id=qid, on_saved=_saved, status=s.status)
 
 
 def _import(actor) -> None:  # noqa: ANN001
