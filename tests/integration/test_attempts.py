@@ -199,6 +199,32 @@ def test_an_exam_answer_can_be_changed_and_cleared_until_submission(platform, tr
         assert s.scalar(select(func.count(Response.id))) == 2  # one row per item, updated in place
 
 
+def test_an_exam_refuses_an_invalid_answer_or_position_and_saves_nothing(platform, trainee):
+    aid = call(platform, attempts.start_exam, trainee, make_exam(platform), now=T0)
+    call(platform, attempts.go_to, trainee, aid, 2)
+    with pytest.raises(InvalidInput, match="does not fit"):
+        call(platform, attempts.save_answer, trainee, aid, 0, 17, now=T0)
+    with pytest.raises(NotFound):
+        call(platform, attempts.save_answer, trainee, aid, 99, 0, now=T0)
+    with platform.sessions() as s:
+        assert s.scalar(select(func.count(Response.id))) == 0
+        assert s.get(Attempt, aid).current_position == 2  # the refused saves moved nothing
+
+
+def test_a_save_sees_and_leaves_the_session_current(platform, trainee):
+    """A page that read the attempt, saves and reads it again in one transaction sees the saved answer."""
+    aid = call(platform, attempts.start_exam, trainee, make_exam(platform), now=T0)
+    call(platform, attempts.save_answer, trainee, aid, 0, wrong_answer(platform, aid, 0), now=T0)
+    right = right_answer(platform, aid, 0)
+    with platform.transaction() as s:
+        assert attempts.attempt_view(s, trainee, aid, now=T0).items[0].version == 1
+        attempts.save_answer(s, trainee, aid, 0, right, now=T0, expected_version=1)
+        attempts.save_answer(s, trainee, aid, 1, right_answer(platform, aid, 1), now=T0)
+        view = attempts.attempt_view(s, trainee, aid, now=T0)
+    assert view.items[0].answer == right and view.items[0].version == 2
+    assert view.items[1].version == 1 and view.current_position == 1
+
+
 def test_an_answer_after_the_deadline_is_refused(platform, trainee):
     aid = call(platform, attempts.start_exam, trainee, make_exam(platform, time_limit_minutes=10), now=T0)
     call(platform, attempts.save_answer, trainee, aid, 0, right_answer(platform, aid, 0),
@@ -208,6 +234,9 @@ def test_an_answer_after_the_deadline_is_refused(platform, trainee):
              now=T0 + timedelta(minutes=10, seconds=1))
     with platform.sessions() as s:
         assert s.scalar(select(func.count(Response.id)).where(Response.answer.is_not(None))) == 1
+    with pytest.raises(attempts.DeadlinePassed):  # at the deadline exactly: too late
+        call(platform, attempts.save_answer, trainee, aid, 1, right_answer(platform, aid, 1),
+             now=T0 + timedelta(minutes=10))
 
 
 def test_an_overdue_attempt_is_submitted_with_what_was_saved(platform, trainee):

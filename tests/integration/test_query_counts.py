@@ -1,5 +1,6 @@
 """A fixed number of queries, whatever the size (issue 13): resuming an exam (was one query per item), a
-trainee's attempt list and score history (one per attempt), the cohort dashboard (every attempt as an object)."""
+trainee's attempt list and score history (one per attempt), the cohort dashboard (every attempt as an object),
+saving an exam answer (was 10 statements, now 2)."""
 
 from __future__ import annotations
 
@@ -88,3 +89,20 @@ def test_the_cohort_dashboard_costs_the_same_for_1_or_4_trainees(platform, train
     assert before == after
     rows = call(platform, dashboard.cohort_overview, trainer, four)
     assert [r.exam_attempts for r in rows] == [1, 1, 1, 1]
+
+
+def test_saving_an_exam_answer_is_two_statements(platform, trainee, bank):  # noqa: ANN001
+    """One UPDATE of the attempt (owner, state, deadline, lock; returns the item's question) and one INSERT ...
+    ON CONFLICT or UPDATE of the response (with the stale-tab version check): was 10 statements."""
+    exam = make_exam(platform, topics={"aftercare": 2, "spacing": 2})
+    aid = call(platform, attempts.start_exam, trainee, exam, now=T0)
+    answer = right_answer(platform, aid, 0)
+    counts = [
+        _queries(platform, attempts.save_answer, trainee, aid, 0, answer, now=T0, expected_version=0),  # first
+        _queries(platform, attempts.save_answer, trainee, aid, 0, answer, now=T0, expected_version=1),  # changed
+        _queries(platform, attempts.save_answer, trainee, aid, 1, answer, now=T0),  # no version shown
+        _queries(platform, attempts.save_answer, trainee, aid, 1, answer, now=T0),
+    ]
+    assert counts == [2, 2, 2, 2]
+    view = call(platform, attempts.attempt_view, trainee, aid, now=T0)
+    assert [i.version for i in view.items[:2]] == [2, 2] and view.current_position == 1

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 from datetime import datetime
+from functools import cache
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, exists, or_, select, text, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from quiz.adapters.orm import AttemptItem, QuestionVersion, Response
+from quiz.adapters.orm import Attempt, AttemptItem, QuestionVersion, Response
 from quiz.domain.bank import Question
 from quiz.domain.scoring import (
     InvalidAnswer,
@@ -93,8 +94,13 @@ def save_answer(session: Session, actor: Actor, attempt_id: int, position: int, 
 
     ``expected_version``: the version of the saved answer the page showed (``ItemView.version``, 0 for none);
     if another tab has saved since, the save is refused (:class:`StaleAnswer`) and the page shows the newer
-    answer. Each save adds one to the version."""
+    answer. Each save adds one to the version.
+
+    An exam answer takes two statements (:func:`_save_exam_answer`); everything else - practice and review,
+    and every refusal - goes the way below, which loads the attempt and says why."""
     now = now or now_utc()
+    if _save_exam_answer(session, actor, attempt_id, position, answer, now, expected_version):
+        return None
     attempt = own_attempt(session, actor, attempt_id)
     immediate = attempt.mode in ("practice", "review")
     if immediate:
@@ -148,6 +154,89 @@ def save_answer(session: Session, actor: Actor, attempt_id: int, position: int, 
     elif not scored.correct:
         review.schedule_wrong(session, attempt.user_id, [q.id], now)
     return feedback_view(q, resp, item.option_order)
+
+
+@cache
+def _exam_statements(dialect: str) -> tuple[Any, Any, Any, Any] | None:
+    """The statements of :func:`_save_exam_answer`, built once per dialect with named parameters (so
+    SQLAlchemy compiles each once); None for a database without INSERT ... ON CONFLICT."""
+    if dialect not in ("sqlite", "postgresql"):
+        return None
+    a, item, qv, r = Attempt.__table__, AttemptItem.__table__, QuestionVersion.__table__, Response.__table__
+    at_position = (item.c.attempt_id == bindparam("aid")) & (item.c.position == bindparam("pos"))
+    version_id = select(item.c.question_version_id).where(at_position).scalar_subquery()
+    # no join: SQLite's RETURNING renders columns unqualified, so each subquery reads one table
+    content = select(qv.c.content).where(qv.c.id == version_id).scalar_subquery()
+    claim = (update(a).where(a.c.id == bindparam("aid"), a.c.user_id == bindparam("uid"), a.c.mode == "exam",
+                             a.c.state == "in_progress",
+                             or_(a.c.deadline_at.is_(None), a.c.deadline_at > bindparam("now")),
+                             exists().where(at_position))
+             .values(current_position=bindparam("pos")).returning(version_id, content))
+    fields = {"answer": bindparam("new_answer", type_=r.c.answer.type),
+              "saved_at": bindparam("new_saved_at", type_=r.c.saved_at.type),
+              "max_score": bindparam("new_max_score", type_=r.c.max_score.type)}
+    replace = (update(r).where(r.c.attempt_id == bindparam("aid"), r.c.question_version_id == bindparam("vid"),
+                               r.c.version == bindparam("expected"))
+               .values(**fields, version=r.c.version + 1).returning(r.c.version))
+    # the inserts as text: SQLite and PostgreSQL share the upsert syntax, and SQLAlchemy does not cache the
+    # compiled form of its dialects' insert().on_conflict_...() constructs (it would compile them on every save)
+    insert = ("INSERT INTO responses (attempt_id, question_version_id, answer, saved_at, max_score, version) "
+              "VALUES (:aid, :vid, :new_answer, :new_saved_at, :new_max_score, 1) "
+              "ON CONFLICT (attempt_id, question_version_id) DO ")
+    first = text(insert + "NOTHING RETURNING version").bindparams(*fields.values())
+    upsert = text(insert + "UPDATE SET answer = excluded.answer, saved_at = excluded.saved_at, "
+                  "max_score = excluded.max_score, version = responses.version + 1 RETURNING version"
+                  ).bindparams(*fields.values())
+    return claim, replace, first, upsert
+
+
+def _save_exam_answer(session: Session, actor: Actor, attempt_id: int, position: int, answer: Any,
+                      now: datetime, expected_version: int | None) -> bool:
+    """Save an answer to an exam in progress in two statements, with no ORM object loaded; False (nothing
+    written) when this is not the actor's exam in progress before its deadline, has no such position, or the
+    database has no upsert - the caller then takes the long way, which says why.
+
+    1. ``UPDATE attempts SET current_position = :pos WHERE id = :aid AND user_id = :uid AND mode = 'exam'
+       AND state = 'in_progress' AND (deadline_at IS NULL OR deadline_at > :now) AND EXISTS <the item at :pos>
+       RETURNING <the item's question version id and content>``: the ownership, state, deadline and position
+       checks, and the attempt's lock (the row lock on PostgreSQL, the write lock on SQLite, held until commit,
+       as :func:`lock_attempt` takes it) in one statement. A grading that committed first leaves no row to
+       update (PostgreSQL re-checks the WHERE on the new row once the lock is free; SQLite's writer sees the
+       last commit).
+    2. The response, with the stale-tab check in the same statement: ``INSERT ... ON CONFLICT (attempt_id,
+       question_version_id) DO UPDATE SET version = responses.version + 1 ...`` (no expected version),
+       ``... DO NOTHING`` (the page showed no answer), or ``UPDATE ... WHERE version = :expected`` - nothing
+       returned means another tab saved first (:class:`StaleAnswer`; the attempt stays on the question the
+       stale save was made on, nothing else changes)."""
+    conn = session.connection()
+    statements = _exam_statements(conn.dialect.name)
+    if statements is None:
+        return False
+    claim, replace, first, upsert = statements
+    row = conn.execute(claim, {"aid": attempt_id, "uid": actor.id, "pos": position, "now": now}).first()
+    if row is None:
+        return False
+    _forget(session, attempt_id)
+    vid, q = row[0], Question.model_validate(row[1])  # what to_question does, from the content returned
+    try:
+        canonical = normalise_answer(q, answer)
+    except InvalidAnswer:
+        raise InvalidInput("That answer does not fit this question; please choose again.") from None
+    params = {"aid": attempt_id, "vid": vid, "new_answer": canonical, "new_saved_at": now,
+              "new_max_score": q.points, "expected": expected_version}
+    stmt = replace if expected_version else first if expected_version == 0 else upsert
+    if conn.execute(stmt, params).first() is None:
+        raise StaleAnswer(STALE_ANSWER_MESSAGE)
+    return True
+
+
+def _forget(session: Session, attempt_id: int) -> None:
+    """Expire the attempt and its responses if this session had loaded them (written above behind the ORM's
+    back): a later read in the same session sees the database. Usually the session holds nothing."""
+    for obj in list(session.identity_map.values()):
+        if (isinstance(obj, Attempt) and obj.id == attempt_id) or (
+                isinstance(obj, Response) and obj.attempt_id == attempt_id):
+            session.expire(obj)
 
 
 def _fill(resp: Response, answer: Any, scored: Any, q: Question, now: datetime) -> None:
