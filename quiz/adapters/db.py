@@ -32,6 +32,11 @@ def make_engine(url: str) -> Engine:
             cur = dbapi_conn.cursor()
             cur.execute("PRAGMA foreign_keys=ON")
             cur.execute("PRAGMA journal_mode=WAL")
+            # FULL, not NORMAL, and said here rather than left to how SQLite was built: in WAL mode NORMAL skips
+            # the fsync of each commit (a save costs ~0.4 ms instead of the disk's fsync, 0.1-8 ms on the
+            # benchmark machine), but a power cut or OS crash can then roll back every commit since the last
+            # checkpoint - minutes of saved exam answers the trainees were told were saved.
+            cur.execute("PRAGMA synchronous=FULL")
             cur.execute("PRAGMA busy_timeout=30000")
             cur.close()
     return engine
