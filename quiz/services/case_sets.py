@@ -38,7 +38,7 @@ from quiz.services import audit, bank_admin
 from quiz.services.bank_sync import add_version
 from quiz.services.errors import InvalidInput, NotFound
 from quiz.services.permissions import Actor, require_staff
-from quiz.services.questions import current_questions, to_question
+from quiz.services.questions import to_question
 
 __all__ = ["CasePlacement", "CaseSetView", "SavedItem", "check_case_sets", "check_item", "edit_case_set",
            "list_case_sets", "move_item", "save_item"]
@@ -87,9 +87,20 @@ def _staff(actor: Actor | None) -> None:
         require_staff(actor)
 
 
-def _bank(session: Session) -> list[Question]:
-    """The current version of every item that is not retired."""
-    return [c.question for c in current_questions(session, statuses=("live", "draft"))]
+def _in_sets(session: Session, case_ids: set[str] | None = None) -> list[Question]:
+    """The current version of every item (not retired) in a case set (``case_ids``: in one of these), found by
+    the case id inside the stored content (a JSON path: SQLite's json_extract, PostgreSQL's ->>), so that only
+    case-set items are read and validated, not the whole bank."""
+    case_id = QuestionVersion.content["case"]["id"].as_string()
+    q = (select(QuestionRow, QuestionVersion)
+         .join(QuestionVersion, (QuestionVersion.question_id == QuestionRow.id)
+               & (QuestionVersion.version == QuestionRow.current_version))
+         .where(QuestionRow.status.in_(("live", "draft")), case_id.is_not(None)))
+    if case_ids is not None:
+        if not case_ids:
+            return []
+        q = q.where(case_id.in_(sorted(case_ids)))
+    return [to_question(v, r.status) for r, v in session.execute(q.order_by(QuestionRow.id))]
 
 
 def _lock(session: Session, question_ids: set[str]) -> None:
@@ -113,13 +124,13 @@ def _current(session: Session, question_id: str) -> tuple[QuestionRow, Question]
 def _plan(session: Session, question_id: str | None, placement: CasePlacement, *, lock: bool
           ) -> tuple[CasePlan, dict[str, list[Question]]]:
     current = _current(session, question_id)[1] if question_id is not None else None
-    sets = members_by_case(_bank(session))
+    touched = {c for c in (placement.case_id, current.case.id if current and current.case else None) if c}
+    sets = members_by_case(_in_sets(session, touched))
     if lock:  # lock the items of every set this may touch, then read them again (now nobody else changes them)
-        touched = {c for c in (placement.case_id, current.case.id if current and current.case else None) if c}
         _lock(session, {q.id for c in touched for q in sets.get(c, [])} | ({question_id} if question_id else set()))
         session.expire_all()
         current = _current(session, question_id)[1] if question_id is not None else None
-        sets = members_by_case(_bank(session))
+        sets = members_by_case(_in_sets(session, touched))
     try:
         return plan_placement(question_id, current, placement, sets), sets
     except CaseError as err:
@@ -138,7 +149,7 @@ def _rewrite(session: Session, actor: Actor | None, changes: dict[str, CaseInfo 
 
 
 def _verify(session: Session, case_ids: set[str]) -> None:
-    problems = case_set_problems(_bank(session), only=case_ids) if case_ids else []
+    problems = case_set_problems(_in_sets(session, case_ids), only=case_ids) if case_ids else []
     if problems:  # e.g. a change another transaction made to the set at the same time (without the lock)
         raise InvalidInput("Nothing was saved: the case set would be left inconsistent: " + "; ".join(problems))
 
@@ -166,7 +177,7 @@ def _audit(session: Session, actor: Actor | None, saved: SavedItem, before: Case
 def list_case_sets(session: Session, actor: Actor | None) -> list[CaseSetView]:
     """Every case set among the items not retired, by id, with its items in order and any inconsistency."""
     _staff(actor)
-    bank = _bank(session)
+    bank = _in_sets(session)
     from_files = set(session.scalars(select(QuestionRow.id).where(QuestionRow.file_hash.is_not(None))))
     out = []
     for cid, members in sorted(members_by_case(bank).items()):
@@ -183,7 +194,7 @@ def check_case_sets(session: Session, actor: Actor | None) -> list[str]:
     """The case-set rules checked over what the database holds (every set; see
     :func:`quiz.domain.case_sets.case_set_problems`). Empty when every set can be served as it is."""
     _staff(actor)
-    return case_set_problems(_bank(session))
+    return case_set_problems(_in_sets(session))
 
 
 def check_item(session: Session, actor: Actor | None, authoring: dict[str, Any], *, question_id: str | None,
@@ -232,10 +243,10 @@ def edit_case_set(session: Session, actor: Actor | None, case_id: str, *, title:
     """A new title and scenario for a case set: a new version of each of its items (one transaction); returns
     id -> new version (empty when nothing changed). Also makes the set's positions 1..n of n again."""
     _staff(actor)
-    sets = members_by_case(_bank(session))
+    sets = members_by_case(_in_sets(session, {case_id}))
     _lock(session, {q.id for q in sets.get(case_id, [])})
     session.expire_all()
-    sets = members_by_case(_bank(session))
+    sets = members_by_case(_in_sets(session, {case_id}))
     members = sets.get(case_id, [])
     if not members:
         raise NotFound(f"There is no case set {case_id!r}.")
