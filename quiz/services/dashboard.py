@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Select, func, select
+from sqlalchemy import Date, Select, cast, func, select
 from sqlalchemy.orm import Session
 
 from quiz.adapters.orm import (
@@ -236,8 +236,11 @@ def cohort_overview(session: Session, actor: Actor, cohort_id: int, filters: Fil
         lq = (select(Attempt.user_id, Attempt.percent).where(Attempt.user_id.in_(ids), exam)
               .order_by(Attempt.user_id, func.coalesce(Attempt.submitted_at, Attempt.started_at), Attempt.id))
         latest = dict(session.execute(f.apply(lq)).tuples().all())  # the last row of each trainee wins
+        # The last answer saved counts only for attempts in progress: a finished attempt's answers were all
+        # saved by its submitted_at (later saves are refused; grading saves the missing ones at that time),
+        # which the first query already has. Reading every saved answer of the cohort instead cost 20-40 ms.
         sq = (select(Attempt.user_id, func.max(Response.saved_at)).join(Response, Response.attempt_id == Attempt.id)
-              .where(Attempt.user_id.in_(ids)).group_by(Attempt.user_id))
+              .where(Attempt.user_id.in_(ids), Attempt.state == "in_progress").group_by(Attempt.user_id))
         last_saved = dict(session.execute(f.apply(sq)).tuples().all())
     rows = []
     for u in members:
@@ -268,31 +271,44 @@ def _mastery_sums(session: Session, user_ids: list[int], filters: Filters | None
         return []
     f = filters or Filters()
     finished = (Attempt.user_id.in_(user_ids), Attempt.state.in_(FINISHED_STATES))
+    # Each question version's topic, worked out once (a few hundred rows) and looked up per response: SQLite
+    # otherwise joins question_versions and questions row by row for each of a cohort's ~80,000 responses.
+    # SQLite plan (academy, one cohort of 200; 75-85 ms of CPU, was 110-130 ms):
+    #   MATERIALIZE topics: SCAN question_versions USING COVERING INDEX ix_question_versions_question_id,
+    #     SEARCH questions USING INDEX sqlite_autoindex_questions_1 (id=?)
+    #   SEARCH attempts USING INDEX ix_attempts_user_state (user_id=? AND state=?)
+    #   SEARCH responses USING INDEX ix_responses_attempt_id (attempt_id=?)
+    #   SEARCH topics USING AUTOMATIC COVERING INDEX (vid=?); USE TEMP B-TREE FOR GROUP BY
+    # PostgreSQL inlines the CTE (MATERIALIZED there would hide the topics' statistics: a serial sort spilling to
+    # disk, 390 ms instead of 140-170): hash joins to the 500 versions and questions, a parallel partial
+    # GroupAggregate over the 80,000 responses found through ix_attempts_user_state and ix_responses_attempt_id.
+    topics = (select(QuestionVersion.id.label("vid"), QuestionRow.topic.label("topic"))
+              .join(QuestionRow, QuestionRow.id == QuestionVersion.question_id)
+              .cte("version_topics").prefix_with("MATERIALIZED", dialect="sqlite"))
     saved = (
-        select(Attempt.user_id, QuestionRow.topic, func.sum(func.coalesce(Response.score, 0.0)),
+        select(Attempt.user_id, topics.c.topic, func.sum(func.coalesce(Response.score, 0.0)),
                func.sum(Response.max_score), func.count(Response.id))
         .select_from(Attempt)
         .join(Response, Response.attempt_id == Attempt.id)
-        .join(QuestionVersion, QuestionVersion.id == Response.question_version_id)
-        .join(QuestionRow, QuestionRow.id == QuestionVersion.question_id)
+        .join(topics, topics.c.vid == Response.question_version_id)
         # an exam counts every item (unanswered: 0); practice/review only what was answered, not
         # the items a stopped session never reached
         .where(*finished, (Attempt.mode == "exam") | Response.score.is_not(None))
-        .group_by(Attempt.user_id, QuestionRow.topic)
+        .group_by(Attempt.user_id, topics.c.topic)
     )
     acc: dict[tuple[int, str], list[float]] = {
         (uid, topic): [float(earned or 0.0), float(possible or 0.0), int(n)]
         for uid, topic, earned, possible, n in session.execute(f.apply(saved))}
+    no_response = ~(select(Response.id).where(Response.attempt_id == Attempt.id,
+                                             Response.question_version_id == AttemptItem.question_version_id)
+                    .exists())
     unsaved = (
-        select(Attempt.user_id, QuestionRow.topic, AttemptItem.question_version_id, func.count(AttemptItem.id))
+        select(Attempt.user_id, topics.c.topic, AttemptItem.question_version_id, func.count(AttemptItem.id))
         .select_from(Attempt)
         .join(AttemptItem, AttemptItem.attempt_id == Attempt.id)
-        .join(QuestionVersion, QuestionVersion.id == AttemptItem.question_version_id)
-        .join(QuestionRow, QuestionRow.id == QuestionVersion.question_id)
-        .outerjoin(Response, (Response.attempt_id == Attempt.id)
-                   & (Response.question_version_id == AttemptItem.question_version_id))
-        .where(*finished, Attempt.mode == "exam", Response.id.is_(None))
-        .group_by(Attempt.user_id, QuestionRow.topic, AttemptItem.question_version_id)
+        .join(topics, topics.c.vid == AttemptItem.question_version_id)
+        .where(*finished, Attempt.mode == "exam", no_response)
+        .group_by(Attempt.user_id, topics.c.topic, AttemptItem.question_version_id)
     )
     missing = session.execute(f.apply(unsaved)).tuples().all()
     points = _points(session, {vid for _, _, vid, _ in missing})
@@ -333,26 +349,32 @@ def topic_mastery(cells: list[MasteryCell]) -> dict[str, float]:
 # -- trend ---------------------------------------------------------------------------------------------------
 
 def trend(session: Session, actor: Actor, cohort_id: int, filters: Filters | None = None) -> list[TrendPoint]:
-    """Mean score of submitted attempts per week (Monday, UTC) and mode (plain columns, one query)."""
+    """Mean score of submitted attempts per week (Monday, UTC) and mode, grouped in SQL (one query; a cohort
+    of 200 has about 9,400 attempts, which took 40 ms to fetch and group in Python)."""
     members = _cohort_members(session, actor, cohort_id, filters)
     ids = [u.id for u in members]
     if not ids:
         return []
-    q = (select(Attempt.mode, Attempt.percent, func.coalesce(Attempt.submitted_at, Attempt.started_at))
-         .where(Attempt.user_id.in_(ids), Attempt.state.in_(FINISHED_STATES), Attempt.percent.is_not(None)))
-    groups: dict[tuple[date, str], list[float]] = defaultdict(list)
-    for mode, percent, at in session.execute((filters or Filters()).apply(q)):
-        when = _as_datetime(at).date()
-        monday = when - timedelta(days=when.weekday())
-        groups[(monday, mode)].append(percent)
-    return [TrendPoint(week, mode, len(v), sum(v) / len(v)) for (week, mode), v in sorted(groups.items())]
+    week = _week_of(func.coalesce(Attempt.submitted_at, Attempt.started_at), session.get_bind().dialect.name)
+    q = (select(week, Attempt.mode, func.count(Attempt.id), func.avg(Attempt.percent))
+         .where(Attempt.user_id.in_(ids), Attempt.state.in_(FINISHED_STATES), Attempt.percent.is_not(None))
+         .group_by(week, Attempt.mode))
+    points = [TrendPoint(_as_date(monday), mode, int(n), float(mean))
+              for monday, mode, n, mean in session.execute((filters or Filters()).apply(q))]
+    return sorted(points, key=lambda p: (p.week, p.mode))
 
 
-def _as_datetime(value: Any) -> datetime:
-    """coalesce() of two UTC columns: a datetime on PostgreSQL, maybe text on SQLite."""
-    if isinstance(value, datetime):
-        return value
-    return datetime.fromisoformat(str(value))
+def _week_of(at: Any, dialect: str) -> Any:
+    """The Monday (UTC) of the week of ``at``, in SQL: SQLite keeps UTC as text (the next Sunday, or the day
+    itself, minus six days); PostgreSQL truncates the UTC timestamp to its week."""
+    if dialect == "sqlite":
+        return func.date(at, "weekday 0", "-6 days")
+    return cast(func.date_trunc("week", func.timezone("UTC", at)), Date)
+
+
+def _as_date(value: Any) -> date:
+    """A week start as the database returns it: a date (PostgreSQL) or ISO text (SQLite)."""
+    return value if isinstance(value, date) else date.fromisoformat(str(value))
 
 
 # -- drill-down ----------------------------------------------------------------------------------------------

@@ -6,6 +6,7 @@ from __future__ import annotations
 from datetime import UTC, date, datetime
 
 import pytest
+from sqlalchemy import text
 
 from quiz.adapters.orm import Attempt, AttemptItem, Response
 from quiz.domain import scoring
@@ -179,3 +180,18 @@ def test_an_exam_the_server_submitted_at_the_deadline_counts_like_any_other(plat
     assert [(c.topic, c.earned, c.possible) for c in cells] == [("hygiene", 4, 4)]
     assert sum(p.attempts for p in weeks) == 3  # Ann's two exams and Cat's
     assert info.attempts == 3
+
+
+def test_trend_weeks_start_on_monday_utc_whatever_the_database_session_time_zone(platform, trainer, cohort):
+    """Weeks are worked out in SQL: Sunday 23:59 UTC is still the week before, Monday 00:00 UTC a new one - also
+    when a PostgreSQL session runs in another time zone (there, midnight UTC is already Monday noon)."""
+    answers = {"hygiene-001": 1, "hygiene-002": 2, "hygiene-003": 3, "hygiene-004": 0}
+    with platform.transaction() as s:
+        exam = s.get(dashboard.Exam, cohort["exam"])
+        for when in (datetime(2030, 3, 10, 23, 59, tzinfo=UTC), datetime(2030, 3, 11, 0, 0, tzinfo=UTC)):
+            _attempt(s, cohort["cat"].id, answers, mode="exam", exam=exam, when=when)
+    with platform.transaction() as s:
+        if s.get_bind().dialect.name == "postgresql":
+            s.execute(text("SET LOCAL TIME ZONE 'Pacific/Auckland'"))
+        weeks = dashboard.trend(s, trainer, cohort["id"], Filters(mode="exam"))
+    assert [(p.week, p.attempts) for p in weeks] == [(date(2030, 3, 4), 1), (date(2030, 3, 11), 3)]
