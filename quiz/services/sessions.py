@@ -17,7 +17,7 @@ import secrets
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import Row, delete, select, update
 from sqlalchemy.orm import Session
 
 from quiz.adapters.orm import AuthSession, LoginHandoff, User
@@ -95,6 +95,26 @@ def resolve(session: Session, token: str | None, *, at: datetime | None = None, 
     return Check(Actor.of(user))
 
 
+def still_valid(session: Session, token: str | None, user_id: int, *, at: datetime | None = None,
+                idle: timedelta = IDLE) -> bool:
+    """Whether ``token`` is still a live session of ``user_id``, in one query (and kept alive, as
+    :func:`resolve` does): for a part of a page that reruns on its own and already knows who its user is."""
+    if not token:
+        return False
+    at = at or now()
+    row = session.execute(
+        select(AuthSession.id, AuthSession.user_id, AuthSession.revoked_at, AuthSession.expires_at,
+               AuthSession.idle_expires_at, AuthSession.last_seen_at, User.is_active)
+        .join(User, User.id == AuthSession.user_id)
+        .where(AuthSession.token_hash == hash_token(token))).one_or_none()
+    if (row is None or row.user_id != user_id or row.revoked_at is not None or at >= row.expires_at
+            or at >= row.idle_expires_at or not row.is_active):
+        return False
+    if at - row.last_seen_at >= TOUCH_EVERY:
+        _touch(session, row, at, idle)
+    return True
+
+
 def touch(session: Session, token: str, *, at: datetime | None = None, idle: timedelta = IDLE) -> bool:
     """Record that the session was used now (moves its idle expiry). False when it is no longer valid."""
     at = at or now()
@@ -105,7 +125,7 @@ def touch(session: Session, token: str, *, at: datetime | None = None, idle: tim
     return True
 
 
-def _touch(session: Session, row: AuthSession, at: datetime, idle: timedelta) -> None:
+def _touch(session: Session, row: AuthSession | Row, at: datetime, idle: timedelta) -> None:
     # A conditional UPDATE, not a read-modify-write: a revocation by another process is never undone.
     session.execute(update(AuthSession)
                     .where(AuthSession.id == row.id, AuthSession.revoked_at.is_(None))
