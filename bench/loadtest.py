@@ -6,9 +6,11 @@ browser tab talks to the app), with think time, against one app process or sever
 Needs a database built by ``python -m quiz bench`` (its trainees and exam). It makes N load-test trainees
 (``load-K@bench.example``) with a session and an exam in progress each, then each client opens the exam page
 and, after 1-3 s of thinking, answers the question on screen (a radio: the save and the exam page's data) or
-moves to the next question. It prints p50/p95 per action and the errors, then checks that every answer a
-client sent last for a question is the one in the database (lost answers). Loopback only; bounded in time
-(``--seconds``) and in clients (``--trainees`` <= 500).
+moves to the next question; like a browser, each client also reruns the fragments the page asks to rerun on
+their own (``run_every``). It prints p50/p95 per action and the errors, then checks that every answer a
+client sent last for a question is the one in the database (lost answers). ``--cpu`` adds the CPU time the
+app processes (``streamlit run``), nginx, the database's server processes (PostgreSQL) and this client used,
+per action (Linux). Loopback only; bounded in time (``--seconds``) and in clients (``--trainees`` <= 500).
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import os
 import random
 import re
 import statistics
@@ -102,6 +105,8 @@ async def client(base: str, who: dict, until: float, rng: random.Random, timings
         errors.append(f"{who['actor'].email}: {type(err).__name__}: {err}")
     finally:
         await tab.close()
+        errors.extend(f"{who['actor'].email}: {e[:200]}" for e in tab.errors)
+        timings["own reruns (fragments)"].extend(tab.auto_runs)
 
 
 def _question_on_screen(tab: Tab) -> int:
@@ -139,17 +144,126 @@ def check(database: str, people: list[dict], sent: dict) -> int:
     return lost
 
 
+# -- CPU used (Linux /proc): the app processes, nginx, the database's server processes, this client -------------
+
+TICK = os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 100
+
+
+def _cpu_seconds(pid: int) -> float | None:
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return None
+    return (int(fields[11]) + int(fields[12])) / TICK
+
+
+def _processes() -> dict[int, tuple[int, list[str]]]:
+    """pid -> (parent pid, command line) of every process."""
+    out = {}
+    for d in Path("/proc").iterdir():
+        if d.name.isdigit():
+            try:
+                argv = (d / "cmdline").read_bytes().decode(errors="replace").split("\0")
+                ppid = int((d / "stat").read_text().rsplit(")", 1)[1].split()[1])
+            except (OSError, IndexError, ValueError):
+                continue
+            out[int(d.name)] = (ppid, argv)
+    return out
+
+
+def serving(port: int) -> dict[str, list[int]]:
+    """The app processes serving ``port`` (``streamlit run ... --server.port P``, P = port, or port+1.. behind
+    nginx) and the nginx listening on it (its master, by its configuration, and the master's workers)."""
+    procs = _processes()
+    apps, masters = [], []
+    for pid, (_, argv) in procs.items():
+        if any("streamlit" in a for a in argv) and "--server.port" in argv:
+            p = argv[argv.index("--server.port") + 1]
+            if p.isdigit() and port <= int(p) <= port + 32:
+                apps.append(pid)
+        elif argv and argv[0].endswith("nginx") and "-c" in argv:
+            try:
+                conf = Path(argv[argv.index("-c") + 1]).read_text()
+            except (OSError, IndexError):
+                continue
+            if re.search(rf"listen\s+(\S+:)?{port};", conf):
+                masters.append(pid)
+    workers = [pid for pid, (ppid, _) in procs.items() if ppid in masters]
+    return {"app": apps, "nginx": masters + workers}
+
+
+class CpuMeter:
+    """CPU seconds used between start() and stop() by the app processes, nginx and, on PostgreSQL, the server
+    processes serving the database (polled: they come and go with the connection pools)."""
+
+    def __init__(self, database: str, port: int) -> None:
+        self.database = database
+        self.groups = serving(port)
+        self.before: dict[int, float] = {}
+        self.db_first: dict[int, float] = {}
+        self.db_last: dict[int, float] = {}
+        self.engine = None
+        if database.startswith("postgresql"):
+            from sqlalchemy import create_engine
+            from sqlalchemy.engine import make_url
+
+            self.db_name = make_url(database).database
+            self.engine = create_engine(database, pool_size=1)
+
+    def _poll_db(self) -> None:
+        if self.engine is None:
+            return
+        from sqlalchemy import text
+
+        with self.engine.connect() as conn:
+            pids = conn.execute(text("SELECT pid FROM pg_stat_activity WHERE datname = :d AND pid <> "
+                                     "pg_backend_pid()"), {"d": self.db_name}).scalars().all()
+        for pid in pids:
+            c = _cpu_seconds(pid)
+            if c is not None:
+                self.db_first.setdefault(pid, c)
+                self.db_last[pid] = c
+
+    def start(self) -> None:
+        self.before = {p: _cpu_seconds(p) or 0.0 for ps in self.groups.values() for p in ps}
+        self.client = time.process_time()
+        self._poll_db()
+
+    async def poll(self, until: float) -> None:
+        while time.monotonic() < until:
+            await asyncio.sleep(1.0)
+            self._poll_db()
+
+    def stop(self) -> dict[str, float]:
+        self._poll_db()
+        used = {name: sum((_cpu_seconds(p) or self.before[p]) - self.before[p] for p in ps)
+                for name, ps in self.groups.items()}
+        if self.engine is not None:
+            used["postgresql"] = sum(self.db_last[p] - self.db_first[p] for p in self.db_last)
+            self.engine.dispose()
+        used["load client"] = time.process_time() - self.client
+        return {k: round(v, 2) for k, v in used.items()}
+
+
 async def main_async(args: argparse.Namespace) -> dict:
     people = prepare(args.database, args.trainees)
-    timings: dict[str, list[float]] = {"open exam page": [], "answer (save + page)": [], "next question": []}
+    timings: dict[str, list[float]] = {"open exam page": [], "answer (save + page)": [], "next question": [],
+                                       "own reruns (fragments)": []}
     errors: list[str] = []
     sent: dict = {}
     until = time.monotonic() + args.seconds
     rng = random.Random(7)
+    meter = CpuMeter(args.database, urlparse(args.url).port or 80) if args.cpu else None
+    if meter:
+        meter.start()
     started = time.monotonic()
-    await asyncio.gather(*(client(args.url, who, until + rng.uniform(0, 2), random.Random(i), timings, errors,
-                                  sent) for i, who in enumerate(people)))
+    tasks = [client(args.url, who, until + rng.uniform(0, 2), random.Random(i), timings, errors, sent)
+             for i, who in enumerate(people)]
+    if meter:
+        tasks.append(meter.poll(until + 2))
+    await asyncio.gather(*tasks)
     elapsed = time.monotonic() - started
+    cpu = meter.stop() if meter else None
     rows = []
     for name, xs in timings.items():
         if xs:
@@ -157,10 +271,15 @@ async def main_async(args: argparse.Namespace) -> dict:
             rows.append({"action": name, "count": len(ms), "p50_ms": round(statistics.median(ms), 1),
                          "p95_ms": round(ms[int(0.95 * (len(ms) - 1))], 1)})
     lost = check(args.database, people, sent)
-    actions = sum(len(v) for v in timings.values())
-    return {"url": args.url, "trainees": args.trainees, "seconds": round(elapsed, 1), "rows": rows,
-            "actions_per_s": round(actions / elapsed, 1), "errors": len(errors), "first_errors": errors[:5],
-            "answers_checked": len(sent), "lost_answers": lost}
+    actions = sum(len(v) for k, v in timings.items() if k != "own reruns (fragments)")
+    out = {"url": args.url, "trainees": args.trainees, "seconds": round(elapsed, 1), "rows": rows,
+           "actions_per_s": round(actions / elapsed, 1), "errors": len(errors), "first_errors": errors[:5],
+           "answers_checked": len(sent), "lost_answers": lost}
+    if cpu is not None:  # per action: the trainees' clicks (the fragments' own reruns are in the app's share)
+        out["cpu_seconds"] = cpu
+        out["app_processes"] = len(meter.groups["app"])
+        out["cpu_ms_per_action"] = {k: round(1000 * v / max(1, actions), 1) for k, v in cpu.items()}
+    return out
 
 
 def main() -> int:
@@ -170,6 +289,7 @@ def main() -> int:
     parser.add_argument("--trainees", type=int, default=50)
     parser.add_argument("--seconds", type=float, default=60)
     parser.add_argument("--json", action="store_true")
+    parser.add_argument("--cpu", action="store_true", help="measure the CPU time used per action (Linux)")
     args = parser.parse_args()
     if urlparse(args.url).hostname not in ("127.0.0.1", "localhost", "::1"):
         parser.error("the load test runs against this machine only (loopback)")
@@ -184,6 +304,8 @@ def main() -> int:
               f"{result['lost_answers']} of {result['answers_checked']} answers lost")
         for r in result["rows"]:
             print(f"  {r['action']:<22} n={r['count']:<6} p50 {r['p50_ms']:>8.1f} ms   p95 {r['p95_ms']:>8.1f} ms")
+        if "cpu_ms_per_action" in result:
+            print("  CPU ms per action: " + ", ".join(f"{k} {v}" for k, v in result["cpu_ms_per_action"].items()))
         for e in result["first_errors"]:
             print("  error:", e)
     return 0 if not result["errors"] and not result["lost_answers"] else 1
