@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import logging
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -83,3 +84,28 @@ def start_overdue_sweeper(platform: Platform, interval: float = SWEEP_SECONDS) -
         _running = Sweeper(thread, stopped)
         thread.start()
         return _running
+
+
+_started: set[str] = set()  # the named one-off jobs this process is running
+
+
+def run_once_in_background(name: str, work: Callable[[], object]) -> bool:
+    """Run ``work()`` on a daemon thread, unless this process is already running the job called ``name``
+    (then nothing is started). Returns whether it started. A failure is logged; the next call tries again.
+    (The academy view refreshes its snapshot of answer figures this way: quiz.services.academy_answers.)"""
+    with _lock:
+        if name in _started:
+            return False
+        _started.add(name)
+
+    def run() -> None:
+        try:
+            work()
+        except Exception:  # noqa: BLE001 - a page asks again later
+            log.exception("background job %s failed", name)
+        finally:
+            with _lock:
+                _started.discard(name)
+
+    threading.Thread(target=run, name=f"quiz-{name}", daemon=True).start()
+    return True

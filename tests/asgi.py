@@ -19,7 +19,13 @@ def call_asgi(app: Any, path: str, query: bytes = b"", *, method: str = "GET",
              "headers": [(b"host", host.encode())], "server": (host, 443), "client": ("203.0.113.9", 50000)}
     sent: list[dict] = []
 
+    asked = False
+
     async def receive() -> dict:
+        nonlocal asked
+        if asked:  # as a server does: nothing more until the client goes away (a streamed response waits here)
+            await asyncio.Event().wait()
+        asked = True
         return {"type": "http.request", "body": b"", "more_body": False}
 
     async def send(message: dict) -> None:

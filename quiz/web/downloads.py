@@ -1,19 +1,21 @@
-"""Export downloads through a route that checks the session: ``/download/export/{kind}.{fmt}?cohort=ID``.
+"""Export downloads through a route that checks the session: ``/download/export/{kind}.{fmt}?cohort=ID``, and
+the academy overview's table, ``/download/academy.csv``.
 
 (Streamlit's ``st.download_button`` serves files from ``/media/...`` to anyone holding the address; these
 routes ask the services, as the signed-in trainer, every time.)"""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
 
+from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import PlainTextResponse, Response, StreamingResponse
 from starlette.routing import Route
 
-from quiz.services import exports
+from quiz.services import academy, exports
 from quiz.services.errors import NotFound, PermissionDenied, ServiceError
 from quiz.services.permissions import Actor
 from quiz.web import auth
@@ -39,12 +41,16 @@ def build_export(actor: Actor, kind: str, fmt: str, cohort_id: int | None) -> by
 
 
 def _csv_stream(actor: Actor, kind: str, cohort_id: int | None) -> Iterator[bytes]:
-    """Chunks of the CSV in one transaction held while they are sent; the first chunk is made here, so a
+    return _held_stream(lambda session: exports.csv_stream(session, actor, kind, cohort_id))
+
+
+def _held_stream(make: Callable[[Session], Iterator[bytes]]) -> Iterator[bytes]:
+    """Chunks of a CSV in one transaction held while they are sent; the first chunk is made here, so a
     refusal (PermissionDenied, NotFound) is raised before the response starts."""
     transaction = auth.platform().transaction()
     session = transaction.__enter__()
     try:
-        chunks = exports.csv_stream(session, actor, kind, cohort_id)
+        chunks = make(session)
         first = next(chunks)
     except BaseException as err:
         transaction.__exit__(type(err), err, err.__traceback__)
@@ -89,4 +95,25 @@ async def export(request: Request) -> Response:
     return StreamingResponse(data, media_type=MIME[fmt], headers=headers)
 
 
-routes = [Route("/download/export/{kind}.{fmt}", export, methods=["GET"])]
+ACADEMY_URL = "/download/academy.csv"
+
+
+async def academy_csv(request: Request) -> Response:
+    """The academy overview's table (every cohort and the totals) as CSV, for staff: administrators get every
+    cohort, trainers their own (the service decides, as on the page)."""
+    actor = await run_in_threadpool(auth.actor_from_request, request)
+    if actor is None:
+        return PlainTextResponse("Please log in to download exports.", status_code=401)
+    if not actor.is_staff:
+        return PlainTextResponse("Only trainers can download exports.", status_code=403)
+    try:
+        data = await run_in_threadpool(_held_stream, lambda session: academy.csv_stream(session, actor))
+    except PermissionDenied as err:
+        return PlainTextResponse(str(err), status_code=403)
+    stamp = datetime.now(UTC).strftime("%Y%m%d-%H%M")
+    headers = {"Content-Disposition": f'attachment; filename="academy-{stamp}.csv"', "Cache-Control": "no-store"}
+    return StreamingResponse(data, media_type=MIME["csv"], headers=headers)
+
+
+routes = [Route("/download/export/{kind}.{fmt}", export, methods=["GET"]),
+          Route(ACADEMY_URL, academy_csv, methods=["GET"])]
