@@ -32,6 +32,7 @@ PAGES: tuple[PageSpec, ...] = (
     PageSpec("progress", "My progress", "progress", ":material/trending_up:", ("trainee",), "Certify"),
     # trainer
     PageSpec("dashboard", "Dashboard", "trainer_dashboard", ":material/dashboard:", ("trainer", "admin"), "Cohorts"),
+    PageSpec("academy", "Academy overview", "academy", ":material/apartment:", ("trainer", "admin"), "Cohorts"),
     PageSpec("cohorts", "Cohorts and trainees", "cohorts", ":material/groups:", ("trainer", "admin"), "Cohorts"),
     PageSpec("exam-setup", "Exams", "exam_setup", ":material/event_note:", ("trainer", "admin"), "Cohorts"),
     PageSpec("certificates", "Certificates", "certificates_admin", ":material/workspace_premium:",
