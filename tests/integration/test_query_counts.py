@@ -106,3 +106,32 @@ def test_saving_an_exam_answer_is_two_statements(platform, trainee, bank):  # no
     assert counts == [2, 2, 2, 2]
     view = call(platform, attempts.attempt_view, trainee, aid, now=T0)
     assert [i.version for i in view.items[:2]] == [2, 2] and view.current_position == 1
+
+
+def test_the_academy_view_costs_the_same_for_1_or_3_cohorts(platform, admin, trainer, trainee, bank):  # noqa: ANN001
+    """The academy overview (quiz/services/academy.py) and its answer snapshot: grouped queries, none per cohort,
+    trainee or attempt."""
+    from quiz.services import academy, academy_answers
+
+    exam = make_exam(platform, topics={"aftercare": 2, "spacing": 2})
+
+    def sit(who) -> None:  # noqa: ANN001
+        aid = call(platform, attempts.start_exam, who, exam, now=T0)
+        call(platform, attempts.save_answer, who, aid, 0, right_answer(platform, aid, 0), now=T0)
+        call(platform, attempts.submit, who, aid, now=T0)
+
+    def costs() -> list[int]:
+        return [_queries(platform, academy.academy_view, admin), _queries(platform, academy.academy_view, trainer),
+                _queries(platform, academy_answers.compute)]
+
+    sit(trainee)
+    make_cohort(platform, trainer.id, [trainee.id], code="ACAD0001")
+    before = costs()
+    others = [make_user(platform, "trainee", f"a{i}@example.com", f"Academy {i}") for i in range(3)]
+    for who in others:
+        sit(who)
+    make_cohort(platform, trainer.id, [o.id for o in others[:2]], code="ACAD0002")
+    make_cohort(platform, trainer.id, [others[2].id, trainee.id], code="ACAD0003")
+    assert before == [4, 5, 2] and costs() == before  # overdue grading, (a trainer's cohorts,) cohorts, people, snapshot
+    view = call(platform, academy.academy_view, admin)
+    assert [r.trainees for r in view.cohorts] == [1, 2, 2] and view.totals.exam_attempts == 4
