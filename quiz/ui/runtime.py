@@ -89,6 +89,18 @@ def authenticate() -> Actor | None:
     return check.actor
 
 
+def still_signed_in(session: Session) -> bool:
+    """For a part of a page that reruns alone (a fragment: :func:`authenticate` does not run before it): does
+    the browser's session still stand for this run's actor? Read in the caller's transaction. When it does
+    not, the caller reruns the whole page, whose :func:`authenticate` shows the login form and says why."""
+    actor = current_actor()
+    if actor is None:
+        return False
+    if not _has_browser():
+        return True  # AppTest: the actor lives in session state
+    return sessions.still_valid(session, session_token(), actor.id)
+
+
 def current_actor() -> Actor | None:
     """The actor :func:`authenticate` found for this run."""
     return st.session_state.get(ACTOR_KEY)

@@ -1,14 +1,21 @@
 """Certification exams: the list of exams, and sitting one.
 
 Every answer and flag is saved to the database the moment it changes (on_change callbacks), an ordering
-item's order too while it is being built, step by step, so a refresh or a lost connection loses nothing; the
-page rebuilds the attempt from the database on each run. The save state shows beside the answered count.
+item's order too while it is being built, step by step, so a refresh or a lost connection loses nothing. The
+save state shows beside the answered count.
 
-The time left is drawn by the server (a fragment with ``run_every``: every 5 s in whole minutes, every second
-in the last two minutes), from the stored deadline:
-the server is the authority, refusing late answers and submitting an overdue attempt. At 10, 5 and 1 minutes
-left a warning appears (an alert, so screen readers announce it); at zero the page reruns, the attempt is
-submitted with what was saved, and its result opens with "Time ran out: submitted with N saved answers".
+What a click costs: the exam's body (header, question, map, Submit) is a fragment, so an answer, a flag or a
+move reruns only it, not the whole page (the menu, the navigation, the session's full check and the look-up of
+the exam in progress). It checks that the browser's session still stands, then reads what may have changed
+(state, deadline, each item's saved answer, version and flag: two small queries, quiz.services.attempts
+.refresh_view) and lays it over the questions read when the page opened, kept in the session.
+
+The time left is counted down in the browser (quiz/ui/exam_clock.py), from the stored deadline; the server
+is the authority: it refuses late answers and submits an overdue attempt. A small fragment (``_watch``) looks
+at the server every CHECK_EVERY seconds, and when the browser's clock reaches zero: a session that has ended
+shows the login form; a deadline that moved (extra minutes), an attempt submitted elsewhere or its time up
+redraw the page, and at time up the attempt is submitted with what was saved and its result opens with
+"Time ran out: submitted with N saved answers". A save that failed is tried again there too.
 
 Layout, phone first: a header that stays at the top (time left, answered N of M, save state), the question,
 then the question map as a compact wrapping grid in a collapsible panel, then Submit (confirmed in a dialog).
@@ -16,14 +23,13 @@ then the question map as a compact wrapping grid in a collapsible panel, then Su
 
 from __future__ import annotations
 
-import html
 import time
-from datetime import UTC, datetime
 
 import streamlit as st
 
 from quiz.services import attempts
 from quiz.ui import localtime, runtime
+from quiz.ui.exam_clock import TIME_UP_KEY, TIMER_CSS, draw_timer, fmt_left, warning_for
 from quiz.ui.question_widgets import (
     answer_input,
     numbered,
@@ -44,9 +50,14 @@ RETRY_AFTER = 2.0  # seconds before a failed save is tried again (by the next cl
 SITTING_KEY = "_exam_sitting"  # the attempt this tab is sitting: to open its result when time runs out
 RESULTS_FLASH = "_results_flash"  # shown once at the top of Results
 
+VIEW_KEY = "_exam_view_{}"  # the attempt as last read: its questions for every run, and shown while the
+# database cannot be reached
+FULL_RUN_KEY = "_exam_full_run"  # set while the whole page runs (its fragments then have fresh data)
+CHECK_EVERY = 15  # seconds between the page's own looks at the server (deadline, state, session, retries)
+
 ANSWERED, UNFINISHED, FLAGGED = "✓", "◐", "⚑"
 NAV_LEGEND = ((ANSWERED, "answered"), (UNFINISHED, "order not finished"), (FLAGGED, "flagged"))
-WARN_AT = (600, 300, 60)  # seconds left at which the trainee is warned: 10, 5 and 1 minute(s)
+__all__ = ["fmt_left", "warning_for"]  # (the clock's, re-exported: the page's tests import them from here)
 
 
 def nav_label(item) -> str:  # noqa: ANN001
@@ -60,31 +71,14 @@ def nav_help(item) -> str:  # noqa: ANN001
     return f"Question {item.position + 1}: {state}" + (", flagged" if item.flagged else "")
 
 
-def fmt_left(seconds: int) -> str:
-    m, s = divmod(max(0, seconds), 60)
-    h, m = divmod(m, 60)
-    return f"{h}:{m:02d}:{s:02d}" if h else f"{m:02d}:{s:02d}"
-
-
-def warning_for(seconds_left: int) -> str | None:
-    """'10 minutes or less left' once 10 minutes or less are left (then 5, then 1); None before."""
-    due = [m for m in WARN_AT if seconds_left <= m]
-    if not due or seconds_left <= 0:
-        return None
-    m = min(due) // 60
-    return f"{plural(m, 'minute')} or less left"
-
-
 def render() -> None:
     actor = runtime.require_actor()
-    found = runtime.run(lambda session: (attempts.current_exam_attempt(session, actor),))
-    aid = found[0] if found else st.session_state.get(SITTING_KEY)  # database down: keep showing this exam
-    if aid:
-        _sit(actor, aid)
+    aid = st.session_state.get(SITTING_KEY)  # this tab is sitting it (_sit finds out if it is still running)
+    if aid is None:
+        found = runtime.run(lambda session: (attempts.current_exam_attempt(session, actor),))
+        aid = found[0] if found else None
+    if aid and _sit(actor, aid):
         return
-    sitting = st.session_state.pop(SITTING_KEY, None)
-    if sitting:  # this tab was sitting an exam that is no longer in progress: time ran out, or another tab
-        _ended(actor, sitting)
     st.title("Certification exams")
     done = st.session_state.pop("_exam_finished", None)
     if done:
@@ -158,18 +152,39 @@ def _ended(actor, aid: int) -> None:  # noqa: ANN001
 
 # -- sitting an exam -----------------------------------------------------------------------------------------
 
+SESSION_ENDED = "session ended"
+CHECKED_KEY = "_exam_session_checked"  # a click's write has just checked the session: this run need not again
+
+
+def _as_signed_in(fn, *args):  # noqa: ANN001, ANN002, ANN202
+    """``fn(session, *args)`` in one transaction, only while the browser's session still stands: a click's
+    callback and a dialog's run come before any check of this run. SESSION_ENDED when it does not (nothing
+    is written; the exam's body then sees it too, and the whole page shows the login form); None when the
+    action failed (the reason is shown)."""
+
+    def do(session):  # noqa: ANN001, ANN202
+        if not runtime.still_signed_in(session):
+            return SESSION_ENDED
+        st.session_state[CHECKED_KEY] = True
+        return fn(session, *args)
+
+    return runtime.run(do)
+
+
 def _save(actor, aid: int, item, key: str) -> None:  # noqa: ANN001
     answer = read_answer(item, key, partial=True)  # an order is saved step by step, as it is built
     expected = shown_version(key)  # the saved answer this tab showed: a newer one from another tab wins
 
-    def do(session):  # noqa: ANN001, ANN202
+    def save(session):  # noqa: ANN001, ANN202
         try:
             attempts.save_answer(session, actor, aid, item.position, answer, expected_version=expected)
         except attempts.StaleAnswer:
             return "stale"
         return True
 
-    outcome = runtime.run(do)
+    outcome = _as_signed_in(save)
+    if outcome == SESSION_ENDED:
+        return
     if outcome == "stale":  # not retried: the next run shows the answer saved in the other window
         set_shown_version(key, -1)
         st.session_state["_exam_note"] = f"Question {item.position + 1}: {attempts.STALE_ANSWER_MESSAGE}"
@@ -202,86 +217,45 @@ def _retry_save(actor, aid: int) -> bool:  # noqa: ANN001
 
 
 def _flag(actor, aid: int, position: int, key: str) -> None:  # noqa: ANN001
-    runtime.run(attempts.set_flag, actor, aid, position, bool(st.session_state.get(key)))
+    _as_signed_in(lambda s: attempts.set_flag(s, actor, aid, position, bool(st.session_state.get(key))))
 
 
 def _goto(actor, aid: int, position: int) -> None:  # noqa: ANN001
-    st.session_state[POS_KEY.format(aid)] = position
-    runtime.run(attempts.go_to, actor, aid, position)
+    if _as_signed_in(lambda s: attempts.go_to(s, actor, aid, position)) != SESSION_ENDED:
+        st.session_state[POS_KEY.format(aid)] = position
 
 
-CHECK_EVERY = 10  # seconds between looks at the stored deadline (extra minutes granted, submitted elsewhere)
+def _read_view(actor, aid: int, *, check_session: bool):  # noqa: ANN001, ANN202
+    """The attempt as stored now: built in full the first time, then the questions kept from then with what
+    may have changed read again (quiz.services.attempts.refresh_view). ``check_session``: first check that the
+    browser's session still stands (a fragment's rerun: no full check ran before it); if it does not, the
+    whole page reruns and shows the login form. None when the database cannot be reached and nothing was read
+    before; the last view read otherwise (the exam stays on screen with the answer being given)."""
+    kept = st.session_state.get(VIEW_KEY.format(aid))
+
+    def read(session):  # noqa: ANN001, ANN202
+        if check_session and not runtime.still_signed_in(session):
+            return SESSION_ENDED
+        if kept is None:
+            return attempts.attempt_view(session, actor, aid)
+        return attempts.refresh_view(session, actor, kept)
+
+    view = runtime.run(read)
+    if view == SESSION_ENDED:
+        st.rerun()  # the whole page: its session check shows the login form and why
+    if view is None:
+        return kept
+    st.session_state[VIEW_KEY.format(aid)] = view
+    return view
 
 
-def _deadline_moved(actor, aid: int, deadline: datetime) -> bool:  # noqa: ANN001
-    """Every CHECK_EVERY seconds: is the attempt still running with this deadline? (A trainer may grant extra
-    minutes; another tab may submit; the server may have graded it.)"""
-    key = f"_exam_checked_{aid}"
-    now = time.monotonic()
-    if now - st.session_state.get(key, now) < CHECK_EVERY and key in st.session_state:
-        return False
-    st.session_state[key] = now
-    running = runtime.run(attempts.in_progress, actor, "exam")
-    if running is None:
-        return False
-    mine = next((a for a in running if a.id == aid), None)
-    return mine is None or mine.deadline_at != deadline
-
-
-FAST_FROM = 120  # seconds left from which the clock ticks every second (before: every 5 s, in minutes)
-
-
-def _draw_clock(actor, aid: int, deadline: datetime, *, fast: bool) -> None:  # noqa: ANN001
-    """Time left from the stored deadline; warnings at 10, 5, 1 minutes (role=alert: announced once as they
-    appear). At zero, rerun the page: the server submits the attempt. While more than two minutes are left
-    the clock shows whole minutes and is redrawn every 5 seconds (less traffic); then every second."""
-    if _deadline_moved(actor, aid, deadline) or _retry_save(actor, aid):  # (saved now: redraw the header)
-        st.rerun()
-    left = max(0, int((deadline - datetime.now(UTC)).total_seconds()))
-    if not fast and left <= FAST_FROM:
-        st.rerun()  # the whole page: it draws the fast clock
-    shown = fmt_left(left) if fast else plural(-(-left // 60), "minute")
-    low = left <= 60
-    st.html(f'<div class="mc-timer" role="timer" aria-label="Time left: {html.escape(shown)}">'
-            f'<span class="mc-timer-label">Time left</span> '
-            f'<span class="mc-timer-value" style="color:{"#a1001b" if low else "#0b3d66"}">'
-            f'{html.escape(shown)}</span></div>')
-    warning = warning_for(left)
-    if warning:
-        st.html(f'<p class="mc-timer-warning" role="alert">{html.escape(warning)}: your answers are saved.</p>')
-    if left <= 0:
-        st.rerun()
-
-
-@st.fragment(run_every=5)
-def _clock_minutes(actor, aid: int, deadline: datetime) -> None:  # noqa: ANN001
-    _draw_clock(actor, aid, deadline, fast=False)
-
-
-@st.fragment(run_every=1)
-def _clock_seconds(actor, aid: int, deadline: datetime) -> None:  # noqa: ANN001
-    _draw_clock(actor, aid, deadline, fast=True)
-
-
-def _clock(actor, aid: int, deadline: datetime) -> None:  # noqa: ANN001
-    left = (deadline - datetime.now(UTC)).total_seconds()
-    (_clock_seconds if left <= FAST_FROM else _clock_minutes)(actor, aid, deadline)
-
-
-TIMER_CSS = """<style>
-.mc-timer { font: 600 1rem/1.3 system-ui, sans-serif; color: #31333f; }
-.mc-timer-value { font-size: 1.45rem; font-weight: 700; font-variant-numeric: tabular-nums; }
-.mc-timer-warning { margin: 0; font-weight: 700; color: #a1001b; }
-</style>"""
-
-
-def _header(actor, view) -> None:  # noqa: ANN001
+def _header(view) -> None:  # noqa: ANN001
     """Stays at the top (CSS: .st-key-exam_header): time left, answered N of M, and the save state."""
     with st.container(key="exam_header"):
         left, right = st.columns([1, 1], vertical_alignment="center")
         with left:
             if view.deadline_at is not None:
-                _clock(actor, view.id, view.deadline_at)
+                draw_timer(view.deadline_at)
         with right:
             state = st.session_state.get(SAVE_KEY.format(view.id))
             if state and state[0] == "failed":
@@ -293,32 +267,50 @@ def _header(actor, view) -> None:  # noqa: ANN001
             st.markdown(f"**Answered {view.answered_count} of {len(view.items)}**  \n{saved}")
 
 
-VIEW_KEY = "_exam_view_{}"  # the last view read: shown while the database cannot be reached
-
-
-def _sit(actor, aid: int) -> None:  # noqa: ANN001
-    view = runtime.run(attempts.attempt_view, actor, aid)
-    if view is None:  # (the message is shown) the exam stays on screen with the answer being given
-        view = st.session_state.get(VIEW_KEY.format(aid))
-        if view is None:
-            return
-    else:
-        st.session_state[VIEW_KEY.format(aid)] = view
-    if not view.in_progress:  # its deadline passed as this page ran: open the result
+def _sit(actor, aid: int) -> bool:  # noqa: ANN001
+    """The whole page for the attempt this tab sits; False when it is no longer running and its result could
+    not be opened (the list of exams is shown instead)."""
+    st.session_state.pop(CHECKED_KEY, None)
+    view = _read_view(actor, aid, check_session=False)  # (the page's run has just checked the session)
+    if view is None:  # (the message is shown)
+        return True
+    if not view.in_progress:  # time ran out, or it was submitted elsewhere: open its result
         st.session_state.pop(SITTING_KEY, None)
         _ended(actor, aid)
-        return
+        return False
     st.session_state[SITTING_KEY] = aid
-    if _retry_save(actor, aid):
-        view = runtime.run(attempts.attempt_view, actor, aid) or view
     st.html(TIMER_CSS)
+    st.title(plain(view.title))
+    st.session_state[FULL_RUN_KEY] = True
+    try:
+        _exam_body(actor, aid)
+        _watch(actor, aid)
+    finally:
+        st.session_state.pop(FULL_RUN_KEY, None)
+    return True
+
+
+@st.fragment
+def _exam_body(actor, aid: int) -> None:  # noqa: ANN001
+    """Everything a click changes. Reruns alone on an answer, a flag or a move (see the module's docstring)."""
+    checked = st.session_state.pop(CHECKED_KEY, False)  # by this click's write
+    if st.session_state.get(FULL_RUN_KEY):
+        view = st.session_state[VIEW_KEY.format(aid)]  # read by this run already
+    else:
+        view = _read_view(actor, aid, check_session=not checked)
+        if view is None:
+            return
+        if not view.in_progress:
+            st.rerun()  # the whole page: it opens the result
+    if _retry_save(actor, aid):
+        view = _read_view(actor, aid, check_session=False) or view
+    st.session_state.pop(CHECKED_KEY, None)  # (set by the retry: it holds for this run only)
     pos_key = POS_KEY.format(aid)
     pos = st.session_state.get(pos_key, view.current_position)
     pos = min(max(pos, 0), len(view.items) - 1)
     item = view.items[pos]
 
-    st.title(plain(view.title))
-    _header(actor, view)
+    _header(view)
     if view.deadline_at is not None:
         st.caption(f"The exam ends at {localtime.when(view.deadline_at)}.")
     note = st.session_state.pop("_exam_note", None)
@@ -357,6 +349,33 @@ def _sit(actor, aid: int) -> None:  # noqa: ANN001
         _confirm_submit(actor, view)
 
 
+@st.fragment(run_every=CHECK_EVERY)
+def _watch(actor, aid: int) -> None:  # noqa: ANN001
+    """The page's own look at the server, every CHECK_EVERY seconds and when the browser's clock reaches zero
+    (its script presses the hidden button): the whole page reruns when the session has ended, the attempt is
+    no longer running (time up: it is graded now, and the result opens) or its deadline moved; a failed save
+    is tried again."""
+    st.button("Time is up", key=TIME_UP_KEY)  # hidden (exam_clock.TIMER_CSS); pressed by the timer's script
+    if st.session_state.get(FULL_RUN_KEY):
+        return  # the page has just read everything
+    shown = st.session_state.get(VIEW_KEY.format(aid))
+
+    def read(session):  # noqa: ANN001, ANN202
+        if not runtime.still_signed_in(session):
+            return SESSION_ENDED
+        return attempts.attempt_clock(session, actor, aid)
+
+    clock = runtime.run(read)
+    if clock == SESSION_ENDED:
+        st.rerun()
+    if clock is not None and (not clock.in_progress or shown is None or clock.deadline_at != shown.deadline_at):
+        st.rerun()
+    retried = _retry_save(actor, aid)
+    st.session_state.pop(CHECKED_KEY, None)
+    if retried:
+        st.rerun()  # (redraws the header: "Saved")
+
+
 def _dismissed() -> None:
     for k in [k for k in st.session_state if str(k).startswith("_exam_confirm_")]:
         del st.session_state[k]
@@ -384,7 +403,9 @@ def _confirm_submit(actor, view) -> None:  # noqa: ANN001
     yes, no = st.columns(2)
     if yes.button("Yes, submit my answers", type="primary", key=f"confirm_submit_{aid}"):
         st.session_state.pop(confirm_key, None)
-        res = runtime.run(attempts.submit, actor, aid)
+        res = _as_signed_in(attempts.submit, actor, aid)
+        if res == SESSION_ENDED:
+            st.rerun()  # the whole page: it shows the login form
         if res is not None:
             st.session_state.pop(SITTING_KEY, None)
             go_results(aid)
