@@ -25,6 +25,7 @@ from typing import Any
 TARGETS_MS = {  # issue 13
     "save one exam answer": 5, "resume an exam after reload": 20, "a trainee's progress page data": 100,
     "cohort dashboard, first render": 300, "cohort dashboard, rerun with no data change": 100,
+    "administrator's academy-wide view": 1000,
     "item analysis, first attempts": 1000, "responses export (streamed CSV)": 30_000,
     "results export (streamed CSV)": 30_000,
 }
@@ -162,6 +163,32 @@ def run(database: str | None, scale: str, *, quick: bool = False) -> dict[str, A
             dashboard.data_key(s)
 
     add("cohort dashboard, rerun with no data change", timed(dashboard_rerun, 30 // r))
+
+    # the administrator's academy-wide view (quiz/services/academy.py) as the page asks for it, on the academy's
+    # own "today" (synthetic.NOW); its answer snapshot (weakest topics, practice answers) is made first, as the
+    # background refresh does at most every 10 minutes, and timed in the note
+    from quiz.services import academy, academy_answers
+
+    t = time.perf_counter()
+    with platform.transaction() as s:
+        academy_answers.store(s, academy_answers.compute(s, now=synthetic.NOW))
+    refresh_ms = (time.perf_counter() - t) * 1000
+    admin = Actor(trainer.id, "admin", "Bench Administrator", trainer.email)
+    _reset_peak()
+    base = _proc("VmRSS")
+
+    seen: list[Any] = []
+
+    def academy_view() -> None:
+        with platform.transaction() as s:
+            seen.append(academy.academy_view(s, admin, now=synthetic.NOW).totals)
+
+    ms = timed(academy_view, max(2, 5 // r))
+    peak = max(0.0, _proc("VmHWM") - base)
+    add("administrator's academy-wide view", ms, f"{seen[-1].trainees} trainees, peak +{peak:.0f} MiB; answer "
+        f"snapshot refreshed in the background in {refresh_ms / 1000:.1f} s")
+    rows[-1]["holds"] = rows[-1]["holds"] and peak <= MEMORY_TARGET_MIB
+    rows[-1]["peak_mib"], rows[-1]["snapshot_refresh_ms"] = round(peak, 1), round(refresh_ms, 1)
 
     # item analysis and its numpy floor: the statistics alone on the same matrix, in the same run
     floor: list[float] = []
