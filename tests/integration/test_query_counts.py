@@ -132,6 +132,8 @@ def test_the_academy_view_costs_the_same_for_1_or_3_cohorts(platform, admin, tra
         sit(who)
     make_cohort(platform, trainer.id, [o.id for o in others[:2]], code="ACAD0002")
     make_cohort(platform, trainer.id, [others[2].id, trainee.id], code="ACAD0003")
-    assert before == [4, 5, 2] and costs() == before  # overdue grading, (a trainer's cohorts,) cohorts, people, snapshot
+    jit = platform.engine.dialect.name == "postgresql"  # + SET LOCAL jit = off
+    # overdue grading, (a trainer's cohorts,) cohorts, people, snapshot; the snapshot's two aggregates
+    assert before == [4 + jit, 5 + jit, 2 + jit] and costs() == before
     view = call(platform, academy.academy_view, admin)
     assert [r.trainees for r in view.cohorts] == [1, 2, 2] and view.totals.exam_attempts == 4
