@@ -194,7 +194,8 @@ def serving(port: int) -> dict[str, list[int]]:
 
 class CpuMeter:
     """CPU seconds used between start() and stop() by the app processes, nginx and, on PostgreSQL, the server
-    processes serving the database (polled: they come and go with the connection pools)."""
+    processes serving the database's clients (polled: they come and go with the connection pools; autovacuum
+    is left out)."""
 
     def __init__(self, database: str, port: int) -> None:
         self.database = database
@@ -217,7 +218,8 @@ class CpuMeter:
 
         with self.engine.connect() as conn:
             pids = conn.execute(text("SELECT pid FROM pg_stat_activity WHERE datname = :d AND pid <> "
-                                     "pg_backend_pid()"), {"d": self.db_name}).scalars().all()
+                                     "pg_backend_pid() AND backend_type = 'client backend'"),  # not autovacuum
+                                {"d": self.db_name}).scalars().all()
         for pid in pids:
             c = _cpu_seconds(pid)
             if c is not None:
