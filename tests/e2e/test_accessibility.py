@@ -19,7 +19,7 @@ from tests.e2e.trainee_setup import DESKTOP, PHONE, TRAINEE, TRAINER, prepare, s
 SERIOUS = ("serious", "critical")
 ANONYMOUS_PAGES = ("login", "register", "verify")
 TRAINEE_PAGES = ("home", "practice", "review", "exams", "results", "progress", "account", "verify")
-TRAINER_PAGES = ("dashboard", "cohorts", "exam-setup", "item-analysis", "bank", "exports", "account", "verify")
+TRAINER_PAGES = ("dashboard", "academy", "cohorts", "exam-setup", "item-analysis", "bank", "exports", "account", "verify")
 
 
 def _history(url: str, bank_dir: Path) -> None:
