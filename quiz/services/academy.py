@@ -115,7 +115,8 @@ def answers_snapshot(session: Session, actor: Actor) -> academy_answers.Snapshot
 
 
 def combine(live: LiveFigures, snapshot: academy_answers.Snapshot | None) -> AcademyView:
-    """The table: the live figures and, from the snapshot, the weakest topic and practice answers (no query)."""
+    """The table: the live figures and, from the snapshot, the weakest topic and practice answers (no query).
+    A trainer's totals of these two add up their cohorts' (a trainee in two of them counts in both)."""
     cells = dict(snapshot.cells) if snapshot else {}
     if snapshot is not None and live.visible is not None:  # a trainer's total: over the cohorts they run
         total = Cell()

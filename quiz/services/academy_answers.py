@@ -12,7 +12,7 @@ academy, several seconds on SQLite and on PostgreSQL (the figures are in bench/R
 academy's history, not with what the page shows. So they are computed by :func:`refresh` - two queries, a few
 hundred rows back (one per cohort and topic) whatever the size - and kept in one row of ``settings``
 (key :data:`KEY`, JSON), which the view reads with one query. The page starts a refresh in the background
-(:func:`quiz.background.refresh_in_background`) when the snapshot is missing or older than
+(:func:`quiz.background.run_once_in_background`) when the snapshot is missing or older than
 :data:`REFRESH_MINUTES`, and says how old the figures are; every other figure of the view is live.
 
 Several app processes may notice the same stale snapshot: :func:`claim` lets one of them refresh it (a
@@ -62,9 +62,6 @@ class Snapshot:
     at: datetime
     cells: dict[int, Cell]  # cohort id (TOTAL: the academy) -> its figures
 
-    def stale(self, now: datetime) -> bool:
-        return now - self.at >= timedelta(minutes=REFRESH_MINUTES)
-
 
 def read(session: Session) -> Snapshot | None:
     """The stored snapshot, or None if there is none yet (one query)."""
@@ -75,11 +72,6 @@ def read(session: Session) -> Snapshot | None:
     cells = {int(cid): Cell(int(c["practice"]), {t: [float(s), int(n)] for t, (s, n) in c["topics"].items()})
              for cid, c in data["cells"].items()}
     return Snapshot(datetime.fromisoformat(data["at"]), cells)
-
-
-def needs_refresh(session: Session, *, now: datetime | None = None) -> bool:
-    snapshot = read(session)
-    return snapshot is None or snapshot.stale(now or datetime.now(UTC))
 
 
 def without_jit(session: Session) -> None:
