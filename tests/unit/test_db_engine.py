@@ -18,3 +18,12 @@ def test_sqlite_commits_are_durable_wal_with_full_sync_and_foreign_keys(tmp_path
         assert c.scalar(text("PRAGMA synchronous")) == 2
         assert c.scalar(text("PRAGMA foreign_keys")) == 1
     engine.dispose()
+
+
+def test_postgresql_connections_run_without_jit(pg_url: str) -> None:
+    """PostgreSQL's JIT compiles the dashboards' aggregates at a cost larger than their run time: it is off for
+    the app's connections (unless DATABASE_URL sets its own options)."""
+    engine = make_engine(pg_url)
+    with engine.connect() as c:
+        assert c.scalar(text("SHOW jit")) == "off"
+    engine.dispose()
