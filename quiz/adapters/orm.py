@@ -17,6 +17,7 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
+    LargeBinary,
     MetaData,
     String,
     Text,
@@ -292,6 +293,7 @@ class Attempt(Base):
         Index("ix_attempts_state_deadline", "state", "deadline_at"),  # 0007: overdue grading on every read
         Index("ix_attempts_user_started", "user_id", "started_at", "id"),
         Index("ix_attempts_exam_user_started", "exam_id", "user_id", "started_at", "id"),
+        Index("ix_attempts_exam_state", "exam_id", "state"),  # 0010: finished attempts per exam, from the index
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -355,6 +357,22 @@ class Response(Base):
 
     attempt: Mapped[Attempt] = relationship(back_populates="responses")
     question_version: Mapped[QuestionVersion] = relationship()
+
+
+class AttemptVector(Base):
+    """0010: a finished exam attempt's items packed for item analysis (quiz/domain/item_vector.py), one row per
+    attempt, kept in (exam, trainee, start) order and written by quiz/services/item_vectors.py whenever the
+    attempt's marks change."""
+
+    __tablename__ = "attempt_vectors"
+    __table_args__ = ({"sqlite_with_rowid": False},)  # SQLite stores the rows in primary key order
+
+    exam_id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    user_id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    started_at: Mapped[datetime] = mapped_column(primary_key=True)  # the attempt's
+    attempt_id: Mapped[int] = mapped_column(ForeignKey("attempts.id", ondelete="CASCADE"), primary_key=True,
+                                            index=True, unique=True)
+    vector: Mapped[bytes] = mapped_column(LargeBinary)
 
 
 class Certificate(Base):

@@ -45,7 +45,7 @@ from quiz.core import security
 from quiz.domain import scoring
 from quiz.domain.assembly import Blueprint, assemble, attempt_layout
 from quiz.domain.bank import Question
-from quiz.services import certificates
+from quiz.services import certificates, item_vectors
 from quiz.services.errors import Conflict
 from quiz.services.questions import current_questions
 
@@ -258,6 +258,7 @@ class _Writer:
         session.execute(insert(AttemptItem), item_rows)
         if resp_rows:
             session.execute(insert(Response), resp_rows)
+        item_vectors.refresh(session, [aid for aid, a in zip(ids, self.attempts) if a["exam_id"] is not None])
         return len(ids), len(resp_rows)
 
 

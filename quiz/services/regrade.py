@@ -27,7 +27,7 @@ from sqlalchemy.orm import Session, selectinload
 from quiz.adapters.orm import Attempt, AttemptItem, Certificate, QuestionRow, QuestionVersion, Response
 from quiz.domain.regrading import MODES, CannotRegrade, rescore
 from quiz.domain.scoring import ItemScore, total_score
-from quiz.services import audit, data_version
+from quiz.services import audit, data_version, item_vectors
 from quiz.services.attempts.grading import pass_mark_of
 from quiz.services.errors import InvalidInput, NotFound
 from quiz.services.exams import require_exam
@@ -115,6 +115,7 @@ def apply(session: Session, actor: Actor, *, exam_id: int, question_id: str | No
         change = by_id[attempt.id]
         for resp, scored in new_scores.items():
             resp.score, resp.max_score, resp.is_correct = scored.score, scored.max_score, scored.correct
+        item_vectors.write(session, attempt)  # item analysis reads the new marks
         attempt.score, attempt.max_score, attempt.percent = total.score, total.max_score, total.percent
         attempt.passed = change.new_passed
         settings = dict(attempt.settings or {})
@@ -271,6 +272,7 @@ def override_response(session: Session, actor: Actor, attempt_id: int, position:
     before = _snapshot(attempt)
     old_score = resp.score or 0.0
     resp.score, resp.is_correct = float(score), score >= resp.max_score
+    item_vectors.write(session, attempt)  # item analysis reads the new mark
     _retotal(attempt)
     settings = dict(attempt.settings or {})
     now = now or datetime.now(UTC)

@@ -12,7 +12,7 @@ from quiz.domain.scoring import (
     score_item,
     total_score,
 )
-from quiz.services import certificates, data_version, review
+from quiz.services import certificates, data_version, item_vectors, review
 from quiz.services.attempts.common import (
     EXAM_LOCK_MESSAGE,
     ExamInProgress,
@@ -62,7 +62,9 @@ def finalise(session: Session, attempt: Attempt, state: str, now: datetime) -> i
         select(Response).where(Response.attempt_id == attempt.id).execution_options(populate_existing=True))}
     scores = []
     wrong: list[str] = []
+    questions = {}
     for item, q in attempt_questions(attempt):
+        questions[item.question_version_id] = q
         resp = responses.get(item.question_version_id)
         if not reached(attempt.mode, resp):
             continue  # practice/review stopped before this item: "not reached", counts nowhere
@@ -70,6 +72,7 @@ def finalise(session: Session, attempt: Attempt, state: str, now: datetime) -> i
             resp = Response(attempt_id=attempt.id, question_version_id=item.question_version_id, answer=None,
                             max_score=q.points, saved_at=ended)
             session.add(resp)
+            responses[item.question_version_id] = resp
         scored = score_item(q, resp.answer)
         resp.score, resp.is_correct, resp.max_score = scored.score, scored.correct, q.points
         scores.append(scored)
@@ -80,6 +83,7 @@ def finalise(session: Session, attempt: Attempt, state: str, now: datetime) -> i
     if not scores:  # a practice stopped before any answer: no score to show or to count
         attempt.percent = None
     attempt.passed = total.passed
+    item_vectors.write(session, attempt, responses, questions)  # what item analysis reads of this attempt
     session.flush()
     data_version.bump(session)  # cached dashboards and progress pages recompute
     if attempt.mode == "exam":
