@@ -5,6 +5,11 @@ PostgreSQL, executemany on SQLite), not the demo's per-row path.
 with 45 practice sessions of 8 items and 2 sittings of a 20-item academy exam: 470,000 attempts, 4,000,000
 responses (and as many attempt items). ``small`` (CI): 300 trainees in 2 cohorts of 150, the same shape.
 Answers follow a Rasch model (abler trainees and easier items answer right more often), from a fixed seed.
+
+The **item-analysis set** (issue 13's "50,000 first attempts"), built beside it by :func:`build_item_set`: one
+more exam of 40 fixed items (4 per topic) sat once by 50,000 trainees of a cohort of their own (``small``: 400),
+2% of the items left unanswered; 2,000,000 more responses. The academy's own rows are left as they are, so a
+database built before the set existed gets it added by the next ``bench`` run.
 Local administrator only (the command line): it writes straight into the tables.
 """
 
@@ -21,9 +26,21 @@ import numpy as np
 from sqlalchemy import Table, func, select, text
 from sqlalchemy.orm import Session
 
-from quiz.adapters.orm import Attempt, AttemptItem, Cohort, CohortMember, Exam, QuestionVersion, Response, Setting, User
+from quiz.adapters.orm import (
+    Attempt,
+    AttemptItem,
+    AttemptVector,
+    Cohort,
+    CohortMember,
+    Exam,
+    QuestionVersion,
+    Response,
+    Setting,
+    User,
+)
 from quiz.core import security
 from quiz.domain.bank import Bank, Objective, Option, Question, Source, SourceRef, Topic
+from quiz.domain.item_vector import CELL, FULL, HEADER, PICKED, SCORE_SHIFT, ZERO, micros
 from quiz.services import bank_sync
 from quiz.services.errors import Conflict
 
@@ -37,6 +54,10 @@ PASSWORD = "bench-password-1"
 MARK_KEY = "bench_academy"
 DOMAIN = "bench.example"
 EXAM_NAME = "Bench academy certification"
+ITEM_SET = {"academy": 50_000, "small": 400}  # trainees sitting the item-analysis exam once
+ITEM_SET_PER_TOPIC, ITEM_SET_BLANK = 4, 0.02
+ITEM_SET_KEY = "bench_item_set"
+ITEM_SET_EXAM = "Bench item-analysis exam"
 NOW = datetime(2030, 6, 1, 12, tzinfo=UTC)
 
 
@@ -118,6 +139,23 @@ class _Writer:
                                       f"(SELECT COALESCE(MAX(id), 1) FROM {table}))"))
 
 
+ATTEMPT_COLUMNS = ["id", "user_id", "exam_id", "mode", "state", "seed", "settings", "started_at", "deadline_at",
+                   "submitted_at", "score", "max_score", "percent", "passed", "current_position"]
+VECTOR_COLUMNS = ["exam_id", "user_id", "started_at", "attempt_id", "vector"]
+
+
+def _vector(head: tuple[int, int, int, datetime], versions: Any, right: Any, answers: Any,
+            answered: Any = True) -> bytes:
+    """The item vector (quiz/domain/item_vector.py) of one attempt - (exam, trainee, attempt, start) - of 1-point
+    single-answer items marked 1 or 0 (so it lists no mark)."""
+    header = np.array([(*head[:3], len(versions), micros(head[3]))], dtype=HEADER)
+    cells = np.zeros(len(versions), dtype=CELL)
+    cells["version"] = versions
+    cells["code"] = (np.where(answered, PICKED | np.left_shift(2, answers), 0)
+                     | np.where(right, FULL << SCORE_SHIFT, ZERO << SCORE_SHIFT))
+    return header.tobytes() + cells.tobytes()
+
+
 def _fill_defaults(table: Table, columns: list[str]) -> list[tuple[str, Any]]:
     """NOT NULL columns the caller did not give (e.g. added by a later migration): their scalar default."""
     out = []
@@ -174,21 +212,20 @@ def build(session: Session, scale: str = "small", *, seed: int = 13) -> Built:
                  for u in ids))
         w.write(CohortMember.__table__, ["cohort_id", "user_id", "joined_at"],
                 ((cohort.id, u, w.ts(start)) for u in ids))
-        attempts, items, responses = _cohort_activity(rng, w, ids, exam.id, vid, key, difficulty, start,
+        attempts, items, responses, vectors = _cohort_activity(rng, w, ids, exam.id, vid, key, difficulty, start,
                                                       attempt_id, item_id, response_id)
         attempt_id += len(attempts)
         item_id += len(items)
         response_id += len(responses)
-        w.write(Attempt.__table__, ["id", "user_id", "exam_id", "mode", "state", "seed", "settings", "started_at",
-                                    "deadline_at", "submitted_at", "score", "max_score", "percent", "passed",
-                                    "current_position"], attempts)
+        w.write(Attempt.__table__, ATTEMPT_COLUMNS, attempts)
         w.write(AttemptItem.__table__, ["id", "attempt_id", "position", "question_version_id", "option_order",
                                         "flagged"], items)
         w.write(Response.__table__, ["id", "attempt_id", "question_version_id", "answer", "is_correct", "score",
                                      "max_score", "saved_at"], responses)
+        w.write(AttemptVector.__table__, VECTOR_COLUMNS, vectors)
         n_attempts += len(attempts)
         n_responses += len(responses)
-        del attempts, items, responses
+        del attempts, items, responses, vectors
         print(f"[bench] cohort {ci + 1}/{n_cohorts}: {n_attempts} attempts, {n_responses} responses", file=sys.stderr,
               flush=True)
     for table in ("users", "attempts", "attempt_items", "responses"):
@@ -203,8 +240,9 @@ def build(session: Session, scale: str = "small", *, seed: int = 13) -> Built:
 
 def _cohort_activity(rng: np.random.Generator, w: _Writer, users: list[int], exam_id: int, vid: Any, key: Any,
                      difficulty: Any, start: datetime, attempt_id: int, item_id: int, response_id: int
-                     ) -> tuple[list[tuple], list[tuple], list[tuple]]:
+                     ) -> tuple[list[tuple], list[tuple], list[tuple], list[tuple]]:
     attempts: list[tuple] = []
+    vectors: list[tuple] = []
     items: list[tuple] = []
     responses: list[tuple] = []
     order = json.dumps([0, 1, 2, 3])
@@ -234,6 +272,9 @@ def _cohort_activity(rng: np.random.Generator, w: _Writer, users: list[int], exa
                              int(rng.integers(1 << 30)), settings, w.ts(began),
                              w.ts(began + timedelta(minutes=60)) if exam else None, w.ts(ended), score,
                              float(len(picked)), percent, (percent >= 0.6) if exam else None, len(picked) - 1))
+            if exam:
+                vectors.append((exam_id, u, w.ts(began), attempt_id,
+                                _vector((exam_id, u, attempt_id, began), vid[picked], right, answers)))
             for pos, (q, a, ok) in enumerate(zip(picked.tolist(), answers.tolist(), right.tolist())):
                 items.append((item_id, attempt_id, pos, int(vid[q]), order, False))
                 responses.append((response_id, attempt_id, int(vid[q]), str(a), ok, 1.0 if ok else 0.0, 1.0,
@@ -241,9 +282,100 @@ def _cohort_activity(rng: np.random.Generator, w: _Writer, users: list[int], exa
                 item_id += 1
                 response_id += 1
             attempt_id += 1
-    return attempts, items, responses
+    return attempts, items, responses, vectors
 
 
 def trainee_ids(session: Session, cohort_id: int) -> Iterator[int]:
     yield from session.scalars(select(CohortMember.user_id).where(CohortMember.cohort_id == cohort_id)
                                .order_by(CohortMember.user_id))
+
+
+# -- the item-analysis set --------------------------------------------------------------------------------------
+
+@dataclass
+class ItemSet:
+    exam_id: int
+    cohort_id: int
+    trainees: int
+    items: int
+    seconds: float = 0.0
+
+
+def item_set(session: Session) -> ItemSet | None:
+    """The item-analysis set already in this database, or None."""
+    raw = session.scalar(select(Setting.value).where(Setting.key == ITEM_SET_KEY))
+    return ItemSet(**json.loads(raw)) if raw else None
+
+
+def build_item_set(session: Session, scale: str = "small", *, seed: int = 14, chunk: int = 2000) -> ItemSet:
+    """Add the item-analysis set to a database holding the academy (see the module doc)."""
+    trainees = ITEM_SET[scale]
+    rng = np.random.default_rng(seed)
+    w = _Writer(session)
+    trainer = session.scalar(select(User).where(User.email == f"trainer@{DOMAIN}"))
+    versions = dict(session.execute(select(QuestionVersion.question_id, QuestionVersion.id)).tuples().all())
+    qids = [f"{t}-b{i:03d}" for t in TOPICS for i in range(1, ITEM_SET_PER_TOPIC + 1)]
+    vid = np.array([versions[q] for q in qids])
+    key = np.array([int(q[-3:]) % 4 for q in qids])
+    difficulty = rng.normal(0.0, 1.0, len(qids))
+    exam = Exam(name=ITEM_SET_EXAM, cohort_id=None,
+                blueprint={"topics": {t: ITEM_SET_PER_TOPIC for t in TOPICS}}, time_limit_minutes=90, pass_mark=0.6,
+                attempts_allowed=1, wait_hours=0, review_options={"show_score": True}, created_by=trainer.id)
+    cohort = Cohort(name="Bench item-analysis cohort", invite_code="BENCHITEMS", trainer_id=trainer.id)
+    session.add_all([exam, cohort])
+    session.flush()
+    exam.cohort_id = cohort.id
+    user_id, attempt_id = w.next_id(User), w.next_id(Attempt)
+    item_id, response_id = w.next_id(AttemptItem), w.next_id(Response)
+    start = NOW - timedelta(days=30)
+    password_hash = trainer.password_hash
+    order, settings = json.dumps([0, 1, 2, 3]), json.dumps({"pass_mark": 0.6})
+    n = len(qids)
+    for first in range(0, trainees, chunk):
+        k = min(chunk, trainees - first)
+        ids = range(user_id, user_id + k)
+        user_id += k
+        w.write(User.__table__, ["id", "email", "name", "role", "password_hash", "is_active", "failed_logins",
+                                 "created_at"],
+                ((u, f"s{u}@{DOMAIN}", f"Sitter {u}", "trainee", password_hash, True, 0, w.ts(start)) for u in ids))
+        w.write(CohortMember.__table__, ["cohort_id", "user_id", "joined_at"],
+                ((cohort.id, u, w.ts(start)) for u in ids))
+        ability = rng.normal(0.3, 1.0, (k, 1))
+        right = rng.random((k, n)) < 1.0 / (1.0 + np.exp(-(ability - difficulty)))
+        answered = rng.random((k, n)) >= ITEM_SET_BLANK
+        right &= answered
+        answers = np.where(right, key, (key + rng.integers(1, 4, (k, n))) % 4)
+        began = [start + timedelta(days=float(d)) for d in rng.uniform(0, 20, k)]
+        attempts, items, responses, vectors = [], [], [], []
+        for r, u in enumerate(ids):
+            score = float(right[r].sum())
+            ended = began[r] + timedelta(minutes=60)
+            attempts.append((attempt_id, u, exam.id, "exam", "submitted", int(rng.integers(1 << 30)), settings,
+                             w.ts(began[r]), w.ts(began[r] + timedelta(minutes=90)), w.ts(ended), score, float(n),
+                             score / n, score / n >= 0.6, n - 1))
+            vectors.append((exam.id, u, w.ts(began[r]), attempt_id,
+                            _vector((exam.id, u, attempt_id, began[r]), vid, right[r], answers[r], answered[r])))
+            saved = w.ts(ended)
+            for pos in range(n):
+                items.append((item_id, attempt_id, pos, int(vid[pos]), order, False))
+                ok = bool(right[r, pos])
+                responses.append((response_id, attempt_id, int(vid[pos]),
+                                  str(int(answers[r, pos])) if answered[r, pos] else "null", ok, float(ok), 1.0, saved))
+                item_id += 1
+                response_id += 1
+            attempt_id += 1
+        w.write(Attempt.__table__, ATTEMPT_COLUMNS, attempts)
+        w.write(AttemptItem.__table__, ["id", "attempt_id", "position", "question_version_id", "option_order",
+                                        "flagged"], items)
+        w.write(Response.__table__, ["id", "attempt_id", "question_version_id", "answer", "is_correct", "score",
+                                     "max_score", "saved_at"], responses)
+        w.write(AttemptVector.__table__, VECTOR_COLUMNS, vectors)
+        print(f"[bench] item-analysis set: {first + k} of {trainees} sittings", file=sys.stderr, flush=True)
+    for table in ("users", "attempts", "attempt_items", "responses"):
+        w.fix_sequence(table)
+    built = ItemSet(exam.id, cohort.id, trainees, n)
+    session.add(Setting(key=ITEM_SET_KEY, value=json.dumps(built.__dict__), updated_at=datetime.now(UTC)))
+    if w.pg:
+        session.flush()
+        session.execute(text("ANALYZE attempts, attempt_items, responses, users, attempt_vectors"))
+    return built

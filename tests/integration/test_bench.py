@@ -25,10 +25,25 @@ def test_small_bench_builds_the_academy_and_reports_every_row(platform):  # noqa
         assert row["median_ms"] > 0 and row["p95_ms"] >= row["median_ms"] and isinstance(row["holds"], bool)
     assert result["item_analysis_ratio_to_numpy"] > 0 and result["peak_rss_mib"] > 0
     with platform.transaction() as s:
-        assert s.scalar(select(func.count(Attempt.id))) == result["academy"]["attempts"] + 1  # + the timed sitting
-        assert s.scalar(select(func.count(Response.id))) >= result["academy"]["responses"]
+        # the academy, the item-analysis set (one sitting each) and the timed sitting
+        sittings = synthetic.item_set(s).trainees
+        assert sittings == result["item_analysis_set"]["trainees"] == 400
+        assert s.scalar(select(func.count(Attempt.id))) == result["academy"]["attempts"] + sittings + 1
+        assert s.scalar(select(func.count(Response.id))) >= result["academy"]["responses"] + 40 * sittings
         assert synthetic.existing(s).trainees == 300
+    analysis = next(r for r in result["rows"] if r["name"] == "item analysis, first attempts")
+    assert "400 first attempts of a 40-item exam" in analysis["note"] and analysis["ratio_to_numpy"] > 0
     assert "| save one exam answer |" in bench.table(result)
+
+
+def test_an_academy_built_before_the_item_set_gets_it_on_the_next_run(platform):  # noqa: ANN001
+    with platform.transaction() as s:
+        synthetic.build(s, "small")
+    result = bench.run(platform.settings.database_url, "small", quick=True)
+    assert result["academy"]["build_seconds"] == 0  # reused, not rebuilt
+    assert result["item_analysis_set"]["build_seconds"] > 0
+    with platform.transaction() as s:
+        assert synthetic.item_set(s).trainees == 400
 
 
 def test_bench_json_on_the_command_line(tmp_path, capsys, monkeypatch):  # noqa: ANN001
