@@ -1,6 +1,8 @@
 """Results, responses and the gradebook as rows for CSV / Excel (quiz/adapters/spreadsheet.py neutralises
 formula injection), streamed: rows come from the database in chunks (``yield_per``) and a CSV is written chunk by
-chunk (:func:`csv_chunks`), so memory stays flat whatever the size of the academy.
+chunk (:func:`csv_chunks`), so memory stays flat whatever the size of the academy. :func:`csv_stream` has the
+database write the big two (responses, results) itself, the same bytes with no Python per row
+(quiz/services/export_sql.py); the row dicts here are what those files mean, and what previews and Excel use.
 
 Who sees what: administrators (and the command line, ``actor=None``) every attempt; a trainer the attempts of
 the trainees in the cohorts they run, and any attempt at those cohorts' exams; trainees nothing.
@@ -21,7 +23,7 @@ from collections.abc import Iterable, Iterator, Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import Text, cast, func, or_, select
+from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
 from quiz.adapters import spreadsheet
@@ -40,6 +42,7 @@ from quiz.adapters.orm import (
 )
 from quiz.domain.bank import LETTERS
 from quiz.domain.scoring import is_empty
+from quiz.services import export_sql
 from quiz.services.attempts.grading import finalise_overdue
 from quiz.services.attempts.views import display_describe
 from quiz.services.errors import NotFound
@@ -160,20 +163,17 @@ def results_rows(session: Session, actor: Actor | None, cohort_id: int | None = 
 # -- responses -----------------------------------------------------------------------------------------------
 
 def iter_responses(session: Session, actor: Actor | None, cohort_id: int | None = None,
-                   exam_id: int | None = None, *, as_tuples: bool = False) -> Iterator[Any]:
+                   exam_id: int | None = None) -> Iterator[dict[str, Any]]:
     """One row per item shown (keys: RESPONSE_COLUMNS), streamed. ``answer`` is human readable with the letters
     the trainee saw (options are shuffled per attempt): "B. Re-plan"; ``answer_letters`` is those letters alone
     ("B", "A; C", "C -> A -> B"), ``answer_text`` the options' text alone; ``position`` is the question's number
-    in the attempt (1, 2, ...). An unanswered item: blank answer, score 0. ``as_tuples``: tuples in the order of
-    RESPONSE_COLUMNS with the cells as the CSV has them (what :func:`csv_stream` writes: millions of rows)."""
+    in the attempt (1, 2, ...). An unanswered item: blank answer, score 0."""
     _, clauses = _scope(session, actor, cohort_id, exam_id)
     in_scope = select(AttemptItem.question_version_id).join(Attempt, Attempt.id == AttemptItem.attempt_id)
     questions: dict[int, Any] = {
         v.id: to_question(v) for v in session.scalars(
             select(QuestionVersion).where(QuestionVersion.id.in_(in_scope.where(*clauses).distinct())))
     }
-    if as_tuples:
-        return _response_tuples(session, clauses, questions)
     # Plain columns, not entities: a large export must not build an object per response.
     q = (select(Attempt.id, Attempt.mode, User.email, Exam.name, Response.answer, Response.is_correct,
                 Response.score, Response.max_score, Response.saved_at, QuestionVersion.id,
@@ -226,59 +226,28 @@ def iter_responses(session: Session, actor: Actor | None, cohort_id: int | None 
     return rows()
 
 
-def _response_tuples(session: Session, clauses: Any, questions: dict[int, Any]) -> Iterator[tuple]:
-    """The responses export as tuples of cells ready for the CSV writer (neutralised text, yes/no, times as
-    text), fast: ids and raw JSON text from the database, names and questions from dicts read once, each
-    (item, answer, option order) described once."""
-    sqlite = session.bind.dialect.name == "sqlite"
-    safe = spreadsheet.neutralise
-    emails = {uid: safe(e) for uid, e in session.execute(select(User.id, User.email).where(
-        User.id.in_(select(Attempt.user_id).where(*clauses))))}
-    exams = {eid: safe(name) for eid, name in session.execute(select(Exam.id, Exam.name))}
-    info = {vid: (safe(qid), version, safe(topic)) for vid, qid, version, topic in session.execute(
-        select(QuestionVersion.id, QuestionVersion.question_id, QuestionVersion.version, QuestionRow.topic)
-        .join(QuestionRow, QuestionRow.id == QuestionVersion.question_id)
-        .where(QuestionVersion.id.in_(list(questions))))} if questions else {}
-    saved = cast(Response.saved_at, Text) if sqlite else Response.saved_at  # SQLite: its text, no parsing
-    q = (select(Attempt.id, Attempt.mode, Attempt.user_id, Attempt.exam_id, AttemptItem.question_version_id,
-                AttemptItem.position, cast(AttemptItem.option_order, Text), cast(Response.answer, Text),
-                Response.is_correct, Response.score, Response.max_score, saved)
-         .select_from(AttemptItem)
-         .join(Attempt, Attempt.id == AttemptItem.attempt_id)
-         .outerjoin(Response, (Response.attempt_id == AttemptItem.attempt_id)
-                    & (Response.question_version_id == AttemptItem.question_version_id))
-         .where(*clauses, or_(Attempt.mode == "exam", Response.id.is_not(None)))
-         .order_by(Attempt.started_at, Attempt.id, AttemptItem.position))
-    described: dict[tuple[int, str | None, str | None], tuple[bool, str, str, str]] = {}
-    for (aid, mode, uid, eid, vid, position, order, answer, is_correct, score, max_score,
-         at) in _stream(session, q):
-        key = (vid, answer, order)
-        found = described.get(key)
-        if found is None:
-            value = json.loads(answer) if answer is not None else None
-            if is_empty(value):
-                found = (True, "", "", "")
-            else:
-                try:
-                    found = (False, *map(safe, _shown_answer(questions.get(vid), value, json.loads(order or "[]"))))
-                except (AttributeError, IndexError, KeyError, TypeError, ValueError):
-                    found = (False, safe(str(value)), "", safe(str(value)))
-            if len(described) < 200_000:
-                described[key] = found
-        empty, shown, letters, text = found
-        if empty:
-            is_correct, score = False, 0.0
-        if max_score is None:
-            max_score = float(questions[vid].points) if vid in questions else 1.0
-        if at is not None:
-            at = at[:19].replace(" ", "T") if sqlite else utc_seconds(at).isoformat()
-        qid, version, topic = info.get(vid, ("", "", ""))
-        yield (aid, emails.get(uid, ""), mode, exams.get(eid, "") if eid else "", qid, version, topic,
-               position + 1, shown, letters, text, _YES_NO[is_correct], "" if score is None else score,
-               max_score, "" if at is None else at)
+def _describer(questions: Mapping[int, Any]) -> export_sql.Describe:
+    """describe(version id, answer JSON, option order JSON) for the database-written CSV: the answer, letters and
+    text as :func:`iter_responses` has them, None for a blank answer."""
+    def describe(version_id: int, answer: str, order: str | None) -> tuple[str, str, str] | None:
+        value = json.loads(answer)
+        if is_empty(value):
+            return None
+        try:
+            return _shown_answer(questions.get(version_id), value, json.loads(order or "[]"))
+        except (AttributeError, IndexError, KeyError, TypeError, ValueError):
+            return str(value), "", str(value)
+    return describe
 
 
-_YES_NO = {True: "yes", False: "no", None: ""}
+def _responses_csv(session: Session, clauses: Any) -> Iterator[bytes]:
+    questions: dict[int, Any] = {}
+    items = []
+    for version, topic in session.execute(select(QuestionVersion, QuestionRow.topic)
+                                          .join(QuestionRow, QuestionRow.id == QuestionVersion.question_id)):
+        questions[version.id] = q = to_question(version)
+        items.append((version.id, version.question_id, version.version, topic, q.points))
+    return export_sql.responses_csv(session, clauses, RESPONSE_COLUMNS, items, _describer(questions))
 
 
 def responses_rows(session: Session, actor: Actor | None, cohort_id: int | None = None,
@@ -371,20 +340,15 @@ def _columns_for(rows: list[Mapping[str, Any]]) -> tuple[str, ...] | None:
     return None
 
 
-def csv_chunks(rows: Iterable[Any], columns: Sequence[str], *, chunk: int = CHUNK, ready: bool = False
-               ) -> Iterator[bytes]:
+def csv_chunks(rows: Iterable[Mapping[str, Any]], columns: Sequence[str], *, chunk: int = CHUNK) -> Iterator[bytes]:
     """A CSV (UTF-8 with BOM, the same cells as :func:`to_csv_bytes`) as a stream of byte chunks of ``chunk``
-    rows each: the first holds the header, so it comes even with no rows. Memory is one chunk. ``ready``:
-    the rows are tuples of cells already as written (:func:`iter_responses` ``as_tuples``)."""
+    rows each: the first holds the header, so it comes even with no rows. Memory is one chunk."""
     buf = io.StringIO()
     writer = csv.writer(buf, lineterminator="\r\n")
     writer.writerow([spreadsheet.neutralise(c) for c in columns])
     encoding, pending = "utf-8-sig", 0
     for r in rows:
-        if ready:
-            writer.writerow(r)
-        else:
-            writer.writerow([_cell(r.get(c)) for c in columns])
+        writer.writerow([_cell(r.get(c)) for c in columns])
         pending += 1
         if pending == chunk:
             yield buf.getvalue().encode(encoding)
@@ -397,11 +361,17 @@ def csv_chunks(rows: Iterable[Any], columns: Sequence[str], *, chunk: int = CHUN
 
 def csv_stream(session: Session, actor: Actor | None, kind: str, cohort_id: int | None = None,
                exam_id: int | None = None) -> Iterator[bytes]:
-    """An export (``kind`` in KINDS) as CSV byte chunks, the fastest way: permissions are checked now, rows are
-    read and written a chunk at a time, the responses as tuples."""
+    """An export (``kind`` in KINDS) as CSV byte chunks, the fastest way: permissions are checked now (the
+    header is the first chunk); the responses and results are written by the database (export_sql), the same
+    bytes as :func:`to_csv_bytes` of the rows, a chunk at a time."""
     fetch, columns = KINDS[kind]
     if kind == "responses":
-        return csv_chunks(iter_responses(session, actor, cohort_id, exam_id, as_tuples=True), columns, ready=True)
+        _, clauses = _scope(session, actor, cohort_id, exam_id)
+        return _responses_csv(session, clauses)
+    if kind == "results":
+        cohorts, clauses = _scope(session, actor, cohort_id, exam_id)
+        names, by_user = _cohort_names(session, cohorts)
+        return export_sql.results_csv(session, clauses, RESULT_COLUMNS, names, by_user, percent_0_100)
     return csv_chunks(fetch(session, actor, cohort_id, exam_id), columns)
 
 

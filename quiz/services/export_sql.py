@@ -1,0 +1,349 @@
+"""The two big exports - every item shown (millions of rows) and every attempt - written as CSV by the
+database itself and streamed: the same bytes as :func:`quiz.services.exports.to_csv_bytes` of the row dicts
+(``tests/integration/test_export_csv.py`` compares them), with no Python code run per row.
+
+How. What needs Python is worked out once and put in TEMP tables: each distinct (item version, answer, option
+order) described with the letters the trainee saw; names, e-mails, items and exams neutralised against
+formula injection; percents rounded as Python rounds them (``export_percents``, one row per distinct value).
+One query then joins them to the attempts in export order and formats every cell (times to the second in
+UTC, numbers as Python prints floats, yes/no). PostgreSQL streams it with ``COPY (...) TO STDOUT (FORMAT
+csv)`` (the text cells stored raw, blank as NULL, so COPY quotes as Python's csv module does; its ``\\n`` line
+ends become ``\\r\\n``); SQLite returns each row as one finished line (``printf``), its text cells quoted in
+advance by the csv module. Memory: one chunk of CHUNK rows, whatever the size of the academy.
+
+Assumptions (true of what the app stores): ``mode`` and ``state`` are plain words; scores below 1e15; SQLite
+keeps times as SQLAlchemy writes them (``YYYY-MM-DD HH:MM:SS.ffffff``).
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from itertools import islice
+from typing import Any
+
+from sqlalchemy import and_
+from sqlalchemy.orm import Session
+
+from quiz.adapters.spreadsheet import neutralise
+
+CHUNK = 2000  # rows fetched, and written to the client, at a time
+
+Describe = Callable[[int, str, str], "tuple[str, str, str] | None"]  # (version, answer JSON, order JSON)
+
+
+class _Backend:
+    """One database's SQL for cells, its TEMP tables and how the finished rows come out."""
+
+    name = ""
+    ordered_join = in_storage_order = ""
+
+    def __init__(self, session: Session) -> None:
+        self.session = session
+        self.raw = session.connection().connection.driver_connection
+        self.tables: list[str] = []
+
+    # -- cells -------------------------------------------------------------------------------------------
+    def time(self, col: str) -> str:
+        raise NotImplementedError
+
+    def number(self, col: str) -> str:
+        """A float as Python's csv module writes it (``repr``: 1.0, 0.3333333333333333)."""
+        raise NotImplementedError
+
+    def yes_no(self, col: str) -> str:
+        raise NotImplementedError
+
+    def text(self, value: str | None) -> str | None:
+        """A text cell as stored in a TEMP table: neutralised; NULL when blank."""
+        raise NotImplementedError
+
+    # -- tables and output ---------------------------------------------------------------------------------
+    def temp_table(self, name: str, columns: str, rows: Iterable[Sequence[Any]]) -> None:
+        raise NotImplementedError
+
+    def rows(self, sql: str) -> Iterator[Any]:
+        """The rows of a query (a server-side cursor on PostgreSQL)."""
+        raise NotImplementedError
+
+    def lines(self, columns: Sequence[str], query: str) -> Iterator[bytes]:
+        """The CSV lines of ``SELECT <columns> <query>``, CHUNK rows per piece."""
+        raise NotImplementedError
+
+    def drop_tables(self) -> None:
+        for name in reversed(self.tables):
+            self._execute(f"DROP TABLE IF EXISTS {name}")
+        self.tables.clear()
+
+    def _execute(self, sql: str) -> None:
+        cur = self.raw.cursor()
+        try:
+            cur.execute(sql)
+        finally:
+            cur.close()
+
+    def where(self, clauses: list[Any]) -> str:
+        """The export's scope (a WHERE clause on ``attempts``) as SQL text for this database."""
+        if not clauses:
+            return "1 = 1"
+        sql = and_(*clauses).compile(dialect=self.session.bind.dialect, compile_kwargs={"literal_binds": True})
+        return f"({sql})"
+
+
+class _SQLite(_Backend):
+    name = "sqlite"
+    ordered_join = "CROSS JOIN"  # SQLite keeps the tables of a CROSS JOIN in the order written
+    in_storage_order = "NOT INDEXED"  # a table read front to back, not through an index
+
+    def __init__(self, session: Session) -> None:
+        super().__init__(session)
+        self.raw.create_function("export_float", 1, _float_text, deterministic=True)
+
+    def time(self, col: str) -> str:
+        return f"replace(substr({col}, 1, 19), ' ', 'T')"
+
+    def number(self, col: str) -> str:
+        return (f"CASE WHEN {col} = CAST({col} AS INTEGER) AND abs({col}) < 1e15 "
+                f"THEN CAST({col} AS INTEGER) || '.0' ELSE export_float({col}) END")
+
+    def yes_no(self, col: str) -> str:
+        return f"CASE {col} WHEN 1 THEN 'yes' WHEN 0 THEN 'no' END"
+
+    def text(self, value: str | None) -> str | None:
+        return _quoted(neutralise(value)) if value else None
+
+    def temp_table(self, name: str, columns: str, rows: Iterable[Sequence[Any]]) -> None:
+        self._execute(f"DROP TABLE IF EXISTS temp.{name}")
+        self._execute(f"CREATE TEMP TABLE {name} ({columns})")
+        self.tables.append(f"temp.{name}")
+        source = iter(rows)
+        cur = self.raw.cursor()
+        try:
+            while batch := list(islice(source, 10 * CHUNK)):
+                cur.executemany(f"INSERT INTO temp.{name} VALUES ({', '.join('?' * len(batch[0]))})", batch)
+        finally:
+            cur.close()
+
+    def rows(self, sql: str) -> Iterator[Any]:
+        cur = self.raw.cursor()
+        try:
+            cur.execute(sql)
+            while batch := cur.fetchmany(CHUNK):
+                yield from batch
+        finally:
+            cur.close()
+
+    def lines(self, columns: Sequence[str], query: str) -> Iterator[bytes]:
+        fmt = ",".join(["%s"] * len(columns))
+        cur = self.raw.cursor()
+        try:
+            cur.execute(f"SELECT printf('{fmt}', {', '.join(columns)}) {query}")
+            while batch := cur.fetchmany(CHUNK):
+                yield ("\r\n".join([r[0] for r in batch]) + "\r\n").encode()
+        finally:
+            cur.close()
+
+
+class _PostgreSQL(_Backend):
+    name = "postgresql"
+    ordered_join = "JOIN"
+    in_storage_order = ""
+
+    def time(self, col: str) -> str:
+        return f"to_char({col} AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS')"
+
+    def number(self, col: str) -> str:
+        # float8 prints the shortest text that reads back the same, as repr does, but "1" for 1.0 and "-0"
+        return (f"CASE WHEN {col} = 0 THEN CASE WHEN {col}::text = '-0' THEN '-0.0' ELSE '0.0' END "
+                f"WHEN {col} = trunc({col}) AND abs({col}) < 1e15 THEN trunc({col})::bigint::text || '.0' "
+                f"ELSE {col}::text END")
+
+    def yes_no(self, col: str) -> str:
+        return f"CASE WHEN {col} THEN 'yes' WHEN NOT {col} THEN 'no' END"
+
+    def text(self, value: str | None) -> str | None:
+        return neutralise(value) if value else None
+
+    def temp_table(self, name: str, columns: str, rows: Iterable[Sequence[Any]]) -> None:
+        self._execute(f"DROP TABLE IF EXISTS pg_temp.{name}")
+        self._execute(f"CREATE TEMP TABLE {name} ({columns.replace('REAL', 'double precision')}) ON COMMIT DROP")
+        self.tables.append(f"pg_temp.{name}")
+        source = iter(rows)  # may be read from a cursor of this connection: not while a COPY runs
+        with self.raw.cursor() as cur:
+            while batch := list(islice(source, 10 * CHUNK)):
+                with cur.copy(f"COPY pg_temp.{name} FROM STDIN") as copy:
+                    for row in batch:
+                        copy.write_row(row)
+            cur.execute(f"ANALYZE pg_temp.{name}")  # its size, for the plan of the export query
+
+    def rows(self, sql: str) -> Iterator[Any]:
+        with self.raw.cursor(name="export_rows") as cur:
+            cur.execute(sql)
+            while batch := cur.fetchmany(CHUNK):
+                yield from batch
+
+    def lines(self, columns: Sequence[str], query: str) -> Iterator[bytes]:
+        digits = self.raw.execute("SHOW extra_float_digits").fetchone()[0]
+        with self.raw.cursor() as cur:
+            # shortest exact float text (the default since PostgreSQL 12; set in case the server says otherwise)
+            cur.execute("SET LOCAL extra_float_digits = 1")
+            cur.execute("SAVEPOINT export_copy")
+            try:
+                with cur.copy(f"COPY (SELECT {', '.join(columns)} {query}) TO STDOUT "
+                              "WITH (FORMAT csv, ENCODING 'UTF8')") as copy:
+                    batch: list[Any] = []
+                    for row in copy:
+                        batch.append(row)
+                        if len(batch) == CHUNK:
+                            yield _crlf(batch)
+                            batch = []
+                    if batch:
+                        yield _crlf(batch)
+            except BaseException:
+                # stopped early (the client went away): the cancelled COPY must not spoil the transaction
+                cur.execute("ROLLBACK TO SAVEPOINT export_copy")
+                raise
+            finally:
+                cur.execute(f"SET LOCAL extra_float_digits = {int(digits)}")
+            cur.execute("RELEASE SAVEPOINT export_copy")
+
+
+def _crlf(rows: list[Any]) -> bytes:
+    """COPY's rows (each ending in \\n) with the \\r\\n line ends of Python's csv module."""
+    data = b"".join(rows)
+    if data.count(b"\n") == len(rows):  # no line break inside a cell
+        return data.replace(b"\n", b"\r\n")
+    return b"".join(bytes(r[:-1]) + b"\r\n" for r in rows)
+
+
+def _float_text(value: Any) -> str | None:
+    return None if value is None else repr(float(value))
+
+
+_buf = io.StringIO()
+_writer = csv.writer(_buf, lineterminator="\r\n")
+
+
+def _quoted(value: Any) -> str:
+    """One cell as Python's csv module writes it in a row (quoted when it holds , " or a line break)."""
+    _buf.seek(0)
+    _buf.truncate()
+    _writer.writerow((value, ""))
+    return _buf.getvalue()[:-3]
+
+
+def _backend(session: Session) -> _Backend:
+    return _SQLite(session) if session.bind.dialect.name == "sqlite" else _PostgreSQL(session)
+
+
+def header(columns: Sequence[str]) -> bytes:
+    """The header line, with the byte-order mark that lets Excel read UTF-8."""
+    return (",".join(_quoted(neutralise(c)) for c in columns) + "\r\n").encode("utf-8-sig")
+
+
+# -- responses -----------------------------------------------------------------------------------------------
+
+def responses_csv(session: Session, clauses: list[Any], columns: Sequence[str],
+                  items: Iterable[tuple[int, str, int, str, float]], describe: Describe) -> Iterator[bytes]:
+    """The responses export (one row per item shown) as CSV chunks. ``clauses``: the scope, a WHERE on
+    ``attempts`` (permissions already checked); ``items``: (version id, question id, version, topic, points) of
+    every item version; ``describe(version id, answer JSON, option order JSON)``: (answer, letters, text) as the
+    trainee saw them, None for a blank answer."""
+    yield header(columns)
+    db = _backend(session)
+    try:
+        where = db.where(clauses)
+        db.temp_table("export_people", "id INTEGER PRIMARY KEY, email TEXT", (
+            (uid, db.text(email)) for uid, email in db.rows(
+                f"SELECT id, email FROM users WHERE id IN (SELECT user_id FROM attempts WHERE {where})")))
+        db.temp_table("export_exams", "id INTEGER PRIMARY KEY, name TEXT",
+                      ((eid, db.text(name)) for eid, name in db.rows("SELECT id, name FROM exams")))
+        db.temp_table("export_items", "id INTEGER PRIMARY KEY, qid TEXT, version INTEGER, topic TEXT, points TEXT",
+                      ((vid, db.text(qid), version, db.text(topic), repr(float(points)))
+                       for vid, qid, version, topic, points in items))
+        db.temp_table("export_answers", "vid INTEGER, answer TEXT, ord TEXT, shown TEXT, letters TEXT, atext TEXT, "
+                      "PRIMARY KEY (vid, answer, ord)", _described(db, where, bool(clauses), describe))
+        cells = [
+            "attempts.id", "p.email", "attempts.mode", "e.name", "i.qid", "i.version", "i.topic", "ai.position + 1",
+            "d.shown", "d.letters", "d.atext",
+            f"CASE WHEN d.vid IS NULL THEN 'no' ELSE {db.yes_no('r.is_correct')} END",  # blank answer: no, 0
+            f"CASE WHEN d.vid IS NULL THEN '0.0' ELSE {db.number('r.score')} END",
+            f"coalesce({db.number('r.max_score')}, i.points)", db.time("r.saved_at"),
+        ]
+        # Attempts in export order (SQLite walks ix_attempts_started_at, then each attempt's items in order).
+        query = f"""FROM attempts {db.ordered_join} attempt_items ai ON ai.attempt_id = attempts.id
+            JOIN export_people p ON p.id = attempts.user_id
+            LEFT JOIN export_exams e ON e.id = attempts.exam_id
+            LEFT JOIN responses r ON r.attempt_id = ai.attempt_id AND r.question_version_id = ai.question_version_id
+            JOIN export_items i ON i.id = ai.question_version_id
+            LEFT JOIN export_answers d ON d.vid = ai.question_version_id
+                AND d.answer = CAST(r.answer AS TEXT) AND d.ord = CAST(ai.option_order AS TEXT)
+            WHERE {where} AND (attempts.mode = 'exam' OR r.id IS NOT NULL)
+            ORDER BY attempts.started_at, attempts.id, ai.position"""
+        # an exam shows every item; a practice or review only those it reached (saved an answer to)
+        yield from db.lines(cells, query)
+    finally:
+        db.drop_tables()
+
+
+def _described(db: _Backend, where: str, scoped: bool, describe: Describe) -> Iterator[tuple]:
+    """Each distinct (version, answer, option order) of the scope, described once (blank answers left out)."""
+    if scoped:
+        source = (f"attempts {db.ordered_join} attempt_items ai ON ai.attempt_id = attempts.id "
+                  f"{db.ordered_join} responses r ON r.attempt_id = ai.attempt_id "
+                  f"AND r.question_version_id = ai.question_version_id WHERE {where} AND")
+    else:  # everything: the items in storage order, no attempt needed
+        source = (f"attempt_items ai {db.in_storage_order} {db.ordered_join} responses r "
+                  "ON r.attempt_id = ai.attempt_id AND r.question_version_id = ai.question_version_id WHERE")
+    for vid, answer, order in db.rows(f"SELECT DISTINCT ai.question_version_id, CAST(r.answer AS TEXT), "
+                                      f"CAST(ai.option_order AS TEXT) FROM {source} r.answer IS NOT NULL"):
+        found = describe(vid, answer, order)
+        if found is not None:
+            yield (vid, answer, order, *map(db.text, found))
+
+
+# -- results -------------------------------------------------------------------------------------------------
+
+def results_csv(session: Session, clauses: list[Any], columns: Sequence[str], cohort_names: dict[int, str],
+                cohorts_of: dict[int, list[str]], percent: Callable[[float], float]) -> Iterator[bytes]:
+    """The results export (one row per attempt) as CSV chunks. ``cohort_names``: the cohorts in scope;
+    ``cohorts_of``: each trainee's cohorts in scope; ``percent``: a fraction as exported (0-100, one decimal)."""
+    yield header(columns)
+    db = _backend(session)
+    try:
+        where = db.where(clauses)
+        db.temp_table("export_people", "id INTEGER PRIMARY KEY, email TEXT, name TEXT, cohorts TEXT", (
+            (uid, db.text(email), db.text(name), db.text("; ".join(cohorts_of.get(uid, []))))
+            for uid, email, name in db.rows(
+                f"SELECT id, email, name FROM users WHERE id IN (SELECT user_id FROM attempts WHERE {where})")))
+        db.temp_table("export_exams", "id INTEGER PRIMARY KEY, name TEXT, cohort TEXT, pass_mark REAL", (
+            (eid, db.text(name), db.text(cohort_names.get(cid)) if cid is not None else None, mark)
+            for eid, name, cid, mark in db.rows("SELECT id, name, cohort_id, pass_mark FROM exams")))
+        # the attempt's own pass mark (fixed at its start; an Angoff exam's cut score of its items), else the exam's
+        if db.name == "sqlite":
+            own = ("CASE WHEN json_type(attempts.settings, '$.pass_mark') IS NULL THEN e.pass_mark "
+                   "ELSE json_extract(attempts.settings, '$.pass_mark') END")
+        else:
+            own = ("CASE WHEN attempts.settings -> 'pass_mark' IS NULL THEN e.pass_mark "
+                   "ELSE (attempts.settings ->> 'pass_mark')::float8 END")
+        mark = f"CASE WHEN attempts.mode = 'exam' THEN {own} END"
+        source = f"FROM attempts LEFT JOIN export_exams e ON e.id = attempts.exam_id WHERE {where}"
+        values = {v for (v,) in db.rows(f"SELECT DISTINCT attempts.percent {source}")}
+        values |= {v for (v,) in db.rows(f"SELECT DISTINCT {mark} {source}")}
+        db.temp_table("export_percents", "v REAL PRIMARY KEY, shown TEXT",
+                      ((v, repr(percent(v))) for v in values if v is not None))
+        cells = [
+            "attempts.id", "p.email", "p.name", "coalesce(e.cohort, p.cohorts)", "attempts.mode", "e.name",
+            "attempts.state", db.time("attempts.started_at"), db.time("attempts.submitted_at"),
+            db.number("attempts.score"), db.number("attempts.max_score"), "pct.shown", db.yes_no("attempts.passed"),
+            "mark.shown",
+        ]
+        query = f"""FROM attempts JOIN export_people p ON p.id = attempts.user_id
+            LEFT JOIN export_exams e ON e.id = attempts.exam_id
+            LEFT JOIN export_percents pct ON pct.v = attempts.percent
+            LEFT JOIN export_percents mark ON mark.v = {mark}
+            WHERE {where} ORDER BY attempts.started_at, attempts.id"""
+        yield from db.lines(cells, query)
+    finally:
+        db.drop_tables()
