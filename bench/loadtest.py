@@ -181,9 +181,10 @@ def serving(port: int) -> dict[str, list[int]]:
             p = argv[argv.index("--server.port") + 1]
             if p.isdigit() and port <= int(p) <= port + 32:
                 apps.append(pid)
-        elif argv and argv[0].endswith("nginx") and "-c" in argv:
+        elif argv and "nginx" in argv[0] and "-c" in " ".join(argv).split():
+            words = " ".join(argv).split()  # (nginx rewrites its command line: "nginx: master process ...")
             try:
-                conf = Path(argv[argv.index("-c") + 1]).read_text()
+                conf = Path(words[words.index("-c") + 1]).read_text()
             except (OSError, IndexError):
                 continue
             if re.search(rf"listen\s+(\S+:)?{port};", conf):
