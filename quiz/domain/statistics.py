@@ -315,16 +315,24 @@ def _effective_weights_by_position(per_item: list[ItemStatistics], shown: np.nda
     if slots.ndim != 2 or slots.shape[0] != shown.shape[0] or np.isnan(slots).any():
         return
     k = slots.shape[1]
-    if bool(((pos[shown] < 0) | (pos[shown] >= k) | (pos[shown] != np.floor(pos[shown]))).any()):
+    held_at = pos[shown]
+    if bool(((held_at < 0) | (held_at >= k) | (held_at != np.floor(held_at))).any()):
         raise ValueError("positions must name a column of slot_marks for every item shown")
     totals = slots.sum(axis=1)
     by_slot = _effective_weights([_cov(slots[:, j], totals) for j in range(k)])
     if all(w is None for w in by_slot):
         return
+    # per item, the weights of the positions it held added one after the other in attempt order (as a loop of
+    # additions would; a not-shown cell adds 0.0, which changes no sum), over the number of attempts that held it
+    weight = np.array([w or 0.0 for w in by_slot] + [0.0])  # the last: not shown
+    known = np.array([w is not None for w in by_slot] + [False])
+    slot_of = np.where(shown, pos, -1).astype(np.int32)
+    held = shown.sum(axis=0)
+    weighted = known[slot_of].any(axis=0)
+    sums = np.cumsum(weight[slot_of], axis=0)[-1] if len(slot_of) else np.zeros(len(per_item))
     for j, stat in enumerate(per_item):
-        held = [int(p) for p in pos[shown[:, j], j]]
-        if held and any(by_slot[p] is not None for p in held):
-            stat.effective_weight = sum(by_slot[p] or 0.0 for p in held) / len(held)
+        if held[j] and weighted[j]:
+            stat.effective_weight = float(sums[j]) / int(held[j])
 
 
 def _distractors(stat: ItemStatistics, it: ItemInput) -> None:

@@ -316,3 +316,28 @@ def test_complete_matrix_weights_do_not_depend_on_the_positions():
     assert [i.intended_weight for i in with_slots.items] == [i.intended_weight for i in plain.items]
     assert [i.effective_weight for i in with_slots.items] == [i.effective_weight for i in plain.items]
     assert with_slots.alpha == plain.alpha and with_slots.alpha_basis == "items"
+
+
+def test_effective_weights_by_position_are_the_mean_weight_of_the_positions_held():
+    """The weights of the positions an item held are added in attempt order, one after the other, exactly as
+    a plain loop does (reference below), however many attempts and items."""
+    from quiz.domain.statistics import _cov, _effective_weights
+
+    rng = np.random.default_rng(3)
+    n, n_items, width = 400, 30, 6
+    marks = np.full((n, n_items), np.nan)
+    positions = np.full((n, n_items), -1)
+    for r in range(n):
+        shown = rng.choice(n_items, width, replace=False)
+        marks[r, shown] = rng.random(width) < 0.3 + 0.1 * (shown % 5)
+        positions[r, shown] = np.arange(width)
+    slots = np.array([marks[r][np.argsort(np.where(positions[r] >= 0, positions[r], 99))[:width]] for r in range(n)])
+    res = analyse(marks, _items(n_items), slot_marks=slots, positions=positions)
+    totals = slots.sum(axis=1)
+    by_slot = _effective_weights([_cov(slots[:, j], totals) for j in range(width)])
+    for j, item in enumerate(res.items):
+        held = [int(p) for p in positions[positions[:, j] >= 0, j]]
+        expected = 0.0
+        for p in held:
+            expected += by_slot[p] or 0.0
+        assert item.effective_weight == (expected / len(held) if held else None)  # exactly, not approximately
