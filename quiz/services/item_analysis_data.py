@@ -3,24 +3,22 @@ numpy arrays of cells (one per item shown) and option counts. Used by :mod:`quiz
 
 Two paths give the same :class:`Data`:
 
-* :func:`load_vectors` (the fast one): one query selects the first attempts and their item vectors
-  (``attempts.item_vector``, :mod:`quiz.domain.item_vector`), read with ``np.frombuffer``; the attempts that
-  have no vector yet are read by the row path and merged in;
-* :func:`load_rows`: the attempt items joined with their responses, four numbers per cell parsed by numpy, and
-  the answers grouped in SQL and parsed once each. It is the fallback, and the oracle the fast path is tested
-  against (tests/integration/test_item_vectors.py).
+* :func:`load_vectors` (the fast one): two queries - the exams' finished attempts counted, and their item vectors
+  (table ``attempt_vectors``, :mod:`quiz.domain.item_vector`) - then each trainee's first attempt picked from
+  the vectors' headers and the cells unpacked with numpy. An exam whose vectors do not number its finished
+  attempts (some were written without one) is read by the row path and merged in;
+* :func:`load_rows`: the first attempts by a window over ``ix_attempts_exam_user_started``, their items joined
+  with their responses, four numbers per cell parsed by numpy, and the answers grouped in SQL and parsed once
+  each. It is the fallback, and the oracle the fast path is tested against (tests/integration/test_item_vectors.py).
 
-The first attempts are a window over ``ix_attempts_exam_user_started`` (exam, user, started_at, id). PostgreSQL,
-50,000 first attempts of one exam (the benchmark)::
+Query plans of the fast path, 50,000 first attempts of one exam (the benchmark). PostgreSQL::
 
-    Sort (Sort Key: attempts.id)
-      -> Subquery Scan on anon_1  (Filter: anon_1.rn = 1)
-        -> WindowAgg
-          -> Index Scan using ix_attempts_exam_user_started on attempts  (Index Cond: exam_id = $1)
-               Filter: state IN ('submitted', 'expired')
+    GroupAggregate -> Index Only Scan using ix_attempts_exam_state on attempts   (exam_id = 2; 12.7 ms)
+    Bitmap Heap Scan on attempt_vectors -> Bitmap Index Scan on pk_attempt_vectors   (exam_id = 2; 27 ms)
 
-and SQLite: ``CO-ROUTINE anon_1 / SEARCH attempts USING INDEX ix_attempts_exam_user_started (exam_id=?)`` with
-no temporary B-tree for the window. Neither sorts the attempts by user: the index is read in its order.
+SQLite: ``SEARCH attempts USING COVERING INDEX ix_attempts_exam_state (exam_id=? AND state=?)`` and
+``SEARCH attempt_vectors USING PRIMARY KEY (exam_id=?)`` (a WITHOUT ROWID table: the vectors of an exam are
+stored together, in (trainee, start) order, so they come already ordered and are not sorted again).
 """
 
 from __future__ import annotations
@@ -124,19 +122,23 @@ def version_index(vids: Any, cell_version: Any) -> Any:
     if int(vids[0]) >= 0 and top <= LUT_LIMIT and top < 64 * len(cell_version) + 1024:
         lut = np.zeros(top + 1, dtype=np.int32)
         lut[vids] = np.arange(len(vids), dtype=np.int32)
-        return lut[cell_version]
+        return np.take(lut, cell_version)
     return np.searchsorted(vids, cell_version)
 
 
 def _questions(session: Session, version_ids: Any) -> tuple[dict[int, tuple[str, int, Question]],
                                                                dict[str, QuestionRow]]:
+    """The versions shown (id -> (question id, version, question)) and their questions' rows, in one query."""
     versions: dict[int, tuple[str, int, Question]] = {}
+    rows: dict[str, QuestionRow] = {}
     ids = [int(v) for v in version_ids]
     for start in range(0, len(ids), 10_000):
-        for v in session.scalars(select(QuestionVersion).where(QuestionVersion.id.in_(ids[start:start + 10_000]))):
+        q = (select(QuestionVersion, QuestionRow).outerjoin(QuestionRow, QuestionRow.id == QuestionVersion.question_id)
+             .where(QuestionVersion.id.in_(ids[start:start + 10_000])))
+        for v, row in session.execute(q).tuples():
             versions[v.id] = (v.question_id, v.version, to_question(v))
-    qids = sorted({qid for qid, _, _ in versions.values()})
-    rows = {r.id: r for r in session.scalars(select(QuestionRow).where(QuestionRow.id.in_(qids)))} if qids else {}
+            if row is not None:
+                rows[row.id] = row
     return versions, rows
 
 
@@ -251,20 +253,22 @@ def _finished(session: Session, exam_ids: list[int] | None, cohort_ids: list[int
     return dict(session.execute(q.group_by(Attempt.exam_id)).tuples().all())
 
 
-def _raw_rows(session: Session, stmt: Any) -> list[tuple]:
-    """The rows of a statement through the driver's own cursor: no SQLAlchemy row objects, and on PostgreSQL in
-    binary (a bytea arrives as its bytes, not as hex text twice its size to decode)."""
+def _raw_scalars(session: Session, stmt: Any) -> list[Any]:
+    """The first column of a statement's rows through the driver's own cursor: no SQLAlchemy row objects, and on
+    PostgreSQL in binary (a bytea arrives as its bytes, not as hex text twice its size to decode)."""
     conn = session.connection()
     compiled = stmt.compile(dialect=conn.dialect, compile_kwargs={"render_postcompile": True})
     raw = conn.connection.driver_connection
     if conn.dialect.name == "postgresql":
-        with raw.cursor(binary=True) as cur:
+        from psycopg.rows import scalar_row
+
+        with raw.cursor(binary=True, row_factory=scalar_row) as cur:
             cur.execute(str(compiled), compiled.params)
             return cur.fetchall()
     cur = raw.cursor()
     try:
         cur.execute(str(compiled), [compiled.params[k] for k in compiled.positiontup or ()])
-        return cur.fetchall()
+        return [row[0] for row in cur.fetchall()]
     finally:
         cur.close()
 
@@ -293,9 +297,10 @@ def load_vectors(session: Session, exam_ids: list[int] | None, cohort_ids: list[
     :func:`load_rows` and is merged in."""
     finished = _finished(session, exam_ids, cohort_ids)
     table = AttemptVector.__table__
-    rows = _raw_rows(session, select(table.c.vector).where(table.c.exam_id.in_(sorted(finished)))) if finished else []
-    packed = unpack([r[0] for r in rows])
-    del rows
+    vectors = _raw_scalars(session, select(table.c.vector).where(table.c.exam_id.in_(sorted(finished)))) \
+        if finished else []
+    packed = unpack(vectors)
+    del vectors
     h = packed.headers
     exams, counts = np.unique(h["exam"], return_counts=True)
     complete = {int(e) for e, n in zip(exams, counts) if finished.get(int(e)) == n}
