@@ -198,8 +198,9 @@ class CpuMeter:
     processes serving the database's clients (polled: they come and go with the connection pools; autovacuum
     is left out)."""
 
-    def __init__(self, database: str, port: int) -> None:
+    def __init__(self, database: str, port: int, application: str | None = None) -> None:
         self.database = database
+        self.application = application  # only the backends of connections that named themselves so
         self.groups = serving(port)
         self.before: dict[int, float] = {}
         self.db_first: dict[int, float] = {}
@@ -219,8 +220,9 @@ class CpuMeter:
 
         with self.engine.connect() as conn:
             pids = conn.execute(text("SELECT pid FROM pg_stat_activity WHERE datname = :d AND pid <> "
-                                     "pg_backend_pid() AND backend_type = 'client backend'"),  # not autovacuum
-                                {"d": self.db_name}).scalars().all()
+                                     "pg_backend_pid() AND backend_type = 'client backend'"  # not autovacuum
+                                     " AND (CAST(:a AS text) IS NULL OR application_name = :a)"),
+                                {"d": self.db_name, "a": self.application}).scalars().all()
         for pid in pids:
             c = _cpu_seconds(pid)
             if c is not None:
@@ -256,7 +258,7 @@ async def main_async(args: argparse.Namespace) -> dict:
     sent: dict = {}
     until = time.monotonic() + args.seconds
     rng = random.Random(7)
-    meter = CpuMeter(args.database, urlparse(args.url).port or 80) if args.cpu else None
+    meter = CpuMeter(args.database, urlparse(args.url).port or 80, args.pg_application) if args.cpu else None
     if meter:
         meter.start()
     started = time.monotonic()
@@ -293,6 +295,9 @@ def main() -> int:
     parser.add_argument("--seconds", type=float, default=60)
     parser.add_argument("--json", action="store_true")
     parser.add_argument("--cpu", action="store_true", help="measure the CPU time used per action (Linux)")
+    parser.add_argument("--pg-application", metavar="NAME",
+                        help="with --cpu: count only PostgreSQL connections named NAME (start the app with "
+                             "DATABASE_URL=...?application_name=NAME), not others using the same database")
     args = parser.parse_args()
     if urlparse(args.url).hostname not in ("127.0.0.1", "localhost", "::1"):
         parser.error("the load test runs against this machine only (loopback)")
