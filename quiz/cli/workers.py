@@ -1,9 +1,10 @@
 """``python -m quiz serve --workers N``: N Streamlit processes behind nginx, with sticky sessions.
 
-One Streamlit process runs every session's script under one GIL, so it holds 50-70 trainees answering at
-once; more trainees need more processes. Each process listens on 127.0.0.1 on consecutive ports
-(``port + 1`` ... ``port + N``); nginx listens on ``port`` and sends each browser to one of them, always the
-same one (a ``quiz_route`` cookie nginx sets on the first request, hashed consistently), websockets included.
+One Streamlit process runs every session's script under one GIL, so it holds about 80 trainees answering at
+once (an exam action costs it about 16 ms of CPU; bench/RESULTS.md); more trainees need more processes. Each
+process listens on 127.0.0.1 on consecutive ports (``port + 1`` ... ``port + N``); nginx listens on ``port``
+and sends each browser to one of them, always the same one (a ``quiz_route`` cookie nginx sets on the first
+request, hashed consistently), websockets included.
 When a process dies nginx sends its browsers to another; the trainee's login (a cookie, sessions in the
 database) and every answer (in the database) are there too, and the supervisor here starts the dead process
 again. :func:`nginx_config` writes the same configuration as ``deploy/nginx.conf`` (the one for a server).
