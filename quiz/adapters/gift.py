@@ -48,8 +48,8 @@ What GIFT cannot hold travels in comment lines, which Moodle ignores, just above
 
 An item with no ``// source:`` line takes the source the importer chose (required then). Missing option
 feedback or explanation is filled with a visible placeholder, and such an item is imported as a draft with a
-review note, never live. :func:`dump_gift` writes every field (ordering items have no GIFT form and are
-skipped), so exporting then importing gives the same items.
+review note, never live. Writing is :mod:`quiz.adapters.gift_export` (every field; ordering items have no GIFT
+form and are skipped), so exporting then importing gives the same items.
 """
 
 from __future__ import annotations
@@ -157,12 +157,17 @@ def escape(text: str) -> str:
     return out.replace("\r\n", "\n").replace("\n", "\\n")
 
 
-def _meta_escape(text: str) -> str:
+def meta_escape(text: str) -> str:
     return text.replace("\\", "\\\\").replace("\r\n", "\n").replace("\n", "\\n")
 
 
 def _meta_unescape(text: str) -> str:
     return re.sub(r"\\([\\n])", lambda m: "\n" if m.group(1) == "n" else "\\", text)
+
+
+def weight_text(value: float) -> str:
+    """A GIFT weight without needless decimals: 50.0 -> "50", 33.333333 -> "33.33333"."""
+    return f"{value:.5f}".rstrip("0").rstrip(".")
 
 
 # -- reading ----------------------------------------------------------------------------------------------------
@@ -518,8 +523,9 @@ def _multiple_scoring(answers, right: list[int], declared: str | None) -> str:  
     penalty = -1.0 if declared == "all_or_nothing" else -1.0 / w if w else 0.0
     offset = next((answers[i][4] for i in wrong if abs(weights[i] - penalty) > _SAME), answers[0][4])
     if declared == "partial":
-        how = (f"for partial scoring weigh each right option {_weight(100.0 / r)}% and each wrong option "
-               f"{_weight(-100.0 / w)}%" if w else f"for partial scoring weigh each option {_weight(100.0 / r)}%")
+        each_right = weight_text(100.0 / r)
+        how = (f"for partial scoring weigh each right option {each_right}% and each wrong option "
+               f"{weight_text(-100.0 / w)}%" if w else f"for partial scoring weigh each option {each_right}%")
     else:
         how = "for all or nothing weigh each wrong option -100%"
     raise _Refused(f"the '// scoring: {declared}' line does not match the weights: "
@@ -613,83 +619,3 @@ def _numeric(text: str, base: int, meta: dict[str, tuple[int, str]], warnings: l
     if fb or incorrect:
         data["feedback"] = {"correct": fb or PLACEHOLDER_RIGHT, "incorrect": incorrect or PLACEHOLDER_WRONG}
     return data
-
-
-# -- writing ----------------------------------------------------------------------------------------------------
-
-@dataclass
-class GiftExport:
-    text: str
-    written: list[str]
-    skipped: list[str]  # ids with no GIFT form (ordering)
-
-
-def _fmt_number(value: float | int) -> str:
-    return str(value) if isinstance(value, int) else repr(float(value))
-
-
-def _weight(value: float) -> str:
-    return f"{value:.5f}".rstrip("0").rstrip(".")
-
-
-def dump_gift(questions: Iterable[Question]) -> GiftExport:
-    """Write questions as GIFT, grouped by topic with ``$CATEGORY:`` lines (ordering items are skipped)."""
-    blocks: list[str] = []
-    written, skipped = [], []
-    topic = None
-    for q in sorted(questions, key=lambda q: (q.topic, q.id)):
-        if q.type == "ordering":
-            skipped.append(q.id)
-            continue
-        if q.topic != topic:
-            topic = q.topic
-            blocks.append(f"$CATEGORY: {topic}")
-        blocks.append(_dump_one(q))
-        written.append(q.id)
-    header = "// Exported from MesoCert. '// key: value' lines carry what GIFT cannot (Moodle ignores them)."
-    if skipped:
-        header += "\n// Not exported (no GIFT form): " + ", ".join(skipped)
-    return GiftExport("\n\n".join([header, *blocks]) + "\n", written, skipped)
-
-
-def _dump_one(q: Question) -> str:
-    lines = [f"// source: {_meta_escape(q.source.id)} | {_meta_escape(q.source.section)}",
-             f"// difficulty: {q.difficulty}"]
-    if q.objective:
-        lines.append(f"// objective: {_meta_escape(q.objective)}")
-    if q.tags:
-        lines.append("// tags: " + ", ".join(q.tags))
-    if q.review_note:
-        lines.append(f"// review_note: {_meta_escape(q.review_note)}")
-    if q.type == "multiple":
-        lines.append(f"// scoring: {q.scoring}")
-    if q.points != 1.0:
-        lines.append(f"// points: {_fmt_number(q.points)}")
-    if q.type == "numeric" and q.unit:
-        lines.append(f"// unit: {_meta_escape(q.unit)}")
-    if q.type == "numeric" and q.feedback.get("incorrect"):
-        lines.append(f"// incorrect_feedback: {_meta_escape(q.feedback['incorrect'])}")
-    if q.case is not None:
-        lines.append(f"// case: {_meta_escape(json.dumps(q.case.model_dump(mode='json'), ensure_ascii=False))}")
-    lines.append(f"::{q.id}::{escape(q.stem)} {{")
-    if q.type == "single":
-        for i, o in enumerate(q.options):
-            lines.append(f"\t{'=' if i == q.key else '~'}{escape(o.text)}#{escape(o.feedback)}")
-    elif q.type == "multiple":
-        right = set(q.key)  # type: ignore[arg-type]
-        r, w = len(right), len(q.options) - len(right)
-        penalty = -100.0 if q.scoring == "all_or_nothing" or not w else -100.0 / w
-        for i, o in enumerate(q.options):
-            weight = q.weights[i] if q.scoring == "weighted" else 100.0 / r if i in right else penalty
-            lines.append(f"\t~%{_weight(weight)}%{escape(o.text)}#{escape(o.feedback)}")
-    elif q.type == "true_false":
-        right_fb = q.options[0 if q.key else 1].feedback
-        wrong_fb = q.options[1 if q.key else 0].feedback
-        lines.append(f"\t{'TRUE' if q.key else 'FALSE'}#{escape(wrong_fb)}#{escape(right_fb)}")
-    elif q.type == "numeric":
-        value = f"{_fmt_number(q.key)}:{_fmt_number(q.tolerance or 0)}"  # type: ignore[arg-type]
-        correct = q.feedback.get("correct")
-        lines.append(f"\t#={value}#{escape(correct)}" if correct else f"\t#{value}")
-    lines.append(f"\t####{escape(q.explanation)}")
-    lines.append("}")
-    return "\n".join(lines)

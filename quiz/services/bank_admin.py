@@ -29,6 +29,7 @@ from sqlalchemy.orm import Session
 from quiz.adapters import aiken, gift
 from quiz.adapters.bank_files import _BankLoader  # the bank files' safe loader: no aliases, bounded nesting
 from quiz.adapters.gift import ImportDefaults, ImportProblem, ImportResult
+from quiz.adapters.gift_export import dump_gift
 from quiz.adapters.orm import QuestionRow, QuestionVersion, utcnow
 from quiz.domain.bank import (
     STATUSES,
@@ -483,4 +484,4 @@ def export_gift(session: Session, actor: Actor | None, question_ids: list[str] |
         missing = sorted(set(question_ids) - set(found))
         if missing:
             raise NotFound(f"No such question(s): {', '.join(missing)}.")
-    return gift.dump_gift(found.values()).text
+    return dump_gift(found.values()).text

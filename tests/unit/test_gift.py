@@ -10,11 +10,11 @@ from quiz.adapters.bank_files import BankInvalid, load_bank
 from quiz.adapters.gift import (
     PLACEHOLDER_EXPLANATION,
     ImportDefaults,
-    dump_gift,
     escape,
     generated_id,
     parse_gift,
 )
+from quiz.adapters.gift_export import dump_gift
 from quiz.core.config import PROJECT_ROOT
 from quiz.domain.bank import CaseInfo, Option, SourceRef
 from quiz.domain.scoring import score_fraction
