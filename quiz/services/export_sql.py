@@ -20,7 +20,7 @@ from __future__ import annotations
 import csv
 import io
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from itertools import islice
+from itertools import islice, product
 from typing import Any
 
 from sqlalchemy import and_
@@ -278,7 +278,7 @@ def responses_csv(session: Session, clauses: list[Any], columns: Sequence[str],
                       ((vid, db.text(qid), version, db.text(topic), repr(float(points)))
                        for vid, qid, version, topic, points in items))
         db.temp_table("export_answers", "vid INTEGER, answer TEXT, ord TEXT, shown TEXT, letters TEXT, atext TEXT, "
-                      "PRIMARY KEY (vid, answer, ord)", _described(db, where, bool(clauses), describe))
+                      "PRIMARY KEY (vid, answer, ord)", _described(db, describe))
         cells = [
             "attempts.id", "p.email", "attempts.mode", "e.name", "i.qid", "i.version", "i.topic", "ai.position + 1",
             "d.shown", "d.letters", "d.atext",
@@ -302,20 +302,43 @@ def responses_csv(session: Session, clauses: list[Any], columns: Sequence[str],
         db.end()
 
 
-def _described(db: _Backend, where: str, scoped: bool, describe: Describe) -> Iterator[tuple]:
-    """Each distinct (version, answer, option order) of the scope, described once (blank answers left out)."""
-    if scoped:
-        source = (f"attempts {db.ordered_join} attempt_items ai ON ai.attempt_id = attempts.id "
-                  f"{db.ordered_join} responses r ON r.attempt_id = ai.attempt_id "
-                  f"AND r.question_version_id = ai.question_version_id WHERE {where} AND")
-    else:  # everything: the items in storage order, no attempt needed
-        source = (f"attempt_items ai {db.in_storage_order} {db.ordered_join} responses r "
-                  "ON r.attempt_id = ai.attempt_id AND r.question_version_id = ai.question_version_id WHERE")
-    for vid, answer, order in db.rows(f"SELECT DISTINCT ai.question_version_id, CAST(r.answer AS TEXT), "
-                                      f"CAST(ai.option_order AS TEXT) FROM {source} r.answer IS NOT NULL"):
-        found = describe(vid, answer, order)
-        if found is not None:
-            yield (vid, answer, order, *map(db.text, found))
+PAIRS = 20_000  # an item's answers x option orders described without asking which occur together
+VALUES = 1_000  # an item with more distinct answers or orders than this: only the pairs that occur
+
+
+def _described(db: _Backend, describe: Describe) -> Iterator[tuple]:
+    """Every (version, answer, option order) the export can meet, described once (blank answers left out):
+    each item's distinct answers times its distinct option orders - two scans and no join, a superset of the
+    pairs that occur (one nobody meets is never joined). An item with too many (long ordering items) gets
+    the pairs that occur, from its own rows."""
+    answers = _distinct(db, "responses", "answer", "answer IS NOT NULL")
+    orders = _distinct(db, "attempt_items", "option_order", "1 = 1")
+    for vid, given in answers.items():
+        shown = orders.get(vid, [])
+        if given is None or shown is None or len(given) * len(shown) > PAIRS:
+            pairs: Iterable[tuple[str, str]] = db.rows(
+                "SELECT DISTINCT CAST(r.answer AS TEXT), CAST(ai.option_order AS TEXT) FROM attempt_items ai "
+                "JOIN responses r ON r.attempt_id = ai.attempt_id AND r.question_version_id = ai.question_version_id "
+                f"WHERE ai.question_version_id = {int(vid)} AND r.answer IS NOT NULL")
+        else:
+            pairs = product(given, shown)
+        for answer, order in pairs:
+            found = describe(vid, answer, order)
+            if found is not None:
+                yield (vid, answer, order, *map(db.text, found))
+
+
+def _distinct(db: _Backend, table: str, column: str, condition: str) -> dict[int, list[str] | None]:
+    """Each item version's distinct values of a JSON column, as text (None: more than VALUES of them)."""
+    found: dict[int, list[str] | None] = {}
+    for vid, value in db.rows(f"SELECT DISTINCT question_version_id, CAST({column} AS TEXT) "
+                              f"FROM {table} {db.in_storage_order} WHERE {condition}"):
+        values = found.setdefault(vid, [])
+        if values is not None:
+            values.append(value)
+            if len(values) > VALUES:
+                found[vid] = None
+    return found
 
 
 # -- results -------------------------------------------------------------------------------------------------

@@ -186,3 +186,14 @@ def test_the_stream_comes_in_chunks_and_can_be_left_early(platform, admin, awkwa
         assert s.scalar(select(User.email).where(User.email == "zoe@example.com")) == "zoe@example.com"
     assert parts[0].startswith(b"\xef\xbb\xbfattempt_id,") and len(again) > 5
     assert b"".join(again) == expected and expected.startswith(b"".join(parts))
+
+
+def test_items_with_many_answers_and_orders_are_described_from_the_pairs_that_occur(platform, admin, awkward,  # noqa: ANN001
+                                                                                      monkeypatch):
+    from quiz.services import export_sql
+
+    for pairs, values in [(0, 1_000), (20_000, 0)]:  # every item over either limit
+        monkeypatch.setattr(export_sql, "PAIRS", pairs)
+        monkeypatch.setattr(export_sql, "VALUES", values)
+        with platform.transaction() as s:
+            assert b"".join(exports.csv_stream(s, admin, "responses")) == _reference(s, admin, "responses")
