@@ -23,6 +23,7 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from itertools import islice, product
 from typing import Any
 
+from psycopg.pq import TransactionStatus
 from sqlalchemy import and_
 from sqlalchemy.orm import Session
 
@@ -30,7 +31,7 @@ from quiz.adapters.spreadsheet import neutralise
 
 CHUNK = 2000  # rows fetched, and written to the client, at a time
 
-Describe = Callable[[int, str, str], "tuple[str, str, str] | None"]  # (version, answer JSON, order JSON)
+Describe = Callable[[int, str, str], tuple[str, str, str] | None]  # (version, answer JSON, order JSON)
 
 
 class _Backend:
@@ -166,6 +167,8 @@ class _PostgreSQL(_Backend):
             self.raw.execute("SELECT set_config(%s, %s, true)", (name, value))
 
     def end(self) -> None:
+        if self.raw.info.transaction_status == TransactionStatus.INERROR:
+            return  # failed: the rollback to come drops the tables and the settings
         super().end()
         self._settings(self.saved)
 
@@ -236,16 +239,11 @@ def _float_text(value: Any) -> str | None:
     return None if value is None else repr(float(value))
 
 
-_buf = io.StringIO()
-_writer = csv.writer(_buf, lineterminator="\r\n")
-
-
 def _quoted(value: Any) -> str:
     """One cell as Python's csv module writes it in a row (quoted when it holds , " or a line break)."""
-    _buf.seek(0)
-    _buf.truncate()
-    _writer.writerow((value, ""))
-    return _buf.getvalue()[:-3]
+    buf = io.StringIO()
+    csv.writer(buf, lineterminator="\r\n").writerow((value, ""))
+    return buf.getvalue()[:-3]
 
 
 def _backend(session: Session) -> _Backend:
