@@ -2,34 +2,44 @@
 database itself and streamed: the same bytes as :func:`quiz.services.exports.to_csv_bytes` of the row dicts
 (``tests/integration/test_export_csv.py`` compares them), with no Python code run per row.
 
-How. What needs Python is worked out once and put in TEMP tables: each distinct (item version, answer, option
-order) described with the letters the trainee saw; names, e-mails, items and exams neutralised against
-formula injection; percents rounded as Python rounds them (``export_percents``, one row per distinct value).
-One query then joins them to the attempts in export order and formats every cell (times to the second in
-UTC, numbers as Python prints floats, yes/no). PostgreSQL streams it with ``COPY (...) TO STDOUT (FORMAT
-csv)`` (the text cells stored raw, blank as NULL, so COPY quotes as Python's csv module does; its ``\\n`` line
-ends become ``\\r\\n``); SQLite returns each row as one finished line (``printf``), its text cells quoted in
-advance by the csv module. Memory: one chunk of CHUNK rows, whatever the size of the academy.
+How. What needs Python is worked out once into small lookup tables: each item's (answer, option order) pairs
+described with the letters the trainee saw; names, e-mails, items and exams neutralised against formula
+injection; percents rounded as Python rounds them (one row per distinct value). One query then joins them to
+the attempts in export order and formats every cell (times to the second in UTC, numbers as Python prints
+floats, yes/no).
+
+- PostgreSQL: the lookups are arrays sent with the query (``unnest``), so the query may run in parallel
+  workers (TEMP tables would forbid that), and it is streamed with ``COPY (...) TO STDOUT (FORMAT csv)``:
+  text cells raw and blank as NULL, so COPY quotes as Python's csv module does; its ``\\n`` line ends become
+  ``\\r\\n``.
+- SQLite: the lookups are TEMP tables, their text cells quoted in advance by the csv module, and each row comes
+  back as one finished line (``printf``), as UTF-8 bytes.
+
+Memory: one chunk of CHUNK rows, plus the lookups (people, exams, items: the size of the bank and the cohorts,
+not of the answers), whatever the size of the academy.
 
 Assumptions (true of what the app stores): ``mode`` and ``state`` are plain words; scores below 1e15; SQLite
-keeps times as SQLAlchemy writes them (``YYYY-MM-DD HH:MM:SS.ffffff``).
+is UTF-8 and keeps times as SQLAlchemy writes them (``YYYY-MM-DD HH:MM:SS.ffffff``).
 """
 
 from __future__ import annotations
 
 import csv
 import io
+import select
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from itertools import islice, product
 from typing import Any
 
-from psycopg.pq import TransactionStatus
+import psycopg
+from psycopg.pq import ExecStatus, TransactionStatus
 from sqlalchemy import and_
 from sqlalchemy.orm import Session
 
 from quiz.adapters.spreadsheet import neutralise
 
 CHUNK = 2000  # rows fetched, and written to the client, at a time
+INTEGER, TEXT, REAL = "INTEGER", "TEXT", "REAL"  # the types of a lookup's columns
 
 Describe = Callable[[int, str, str], tuple[str, str, str] | None]  # (version, answer JSON, order JSON)
 
@@ -43,7 +53,6 @@ class _Backend:
     def __init__(self, session: Session) -> None:
         self.session = session
         self.raw = session.connection().connection.driver_connection
-        self.tables: list[str] = []
 
     # -- cells -------------------------------------------------------------------------------------------
     def time(self, col: str) -> str:
@@ -60,12 +69,18 @@ class _Backend:
         """A text cell as stored in a TEMP table: neutralised; NULL when blank."""
         raise NotImplementedError
 
-    # -- tables and output ---------------------------------------------------------------------------------
-    def temp_table(self, name: str, columns: str, rows: Iterable[Sequence[Any]]) -> None:
+    # -- lookups and output --------------------------------------------------------------------------------
+    def lookup(self, name: str, columns: Sequence[tuple[str, str]], key: Sequence[str],
+               rows: Iterable[Sequence[Any]]) -> None:
+        """A small table the export joins: ``columns`` (name, INTEGER | TEXT | REAL), unique on ``key``."""
+        raise NotImplementedError
+
+    def source(self, name: str, alias: str) -> str:
+        """A lookup as written in FROM."""
         raise NotImplementedError
 
     def rows(self, sql: str) -> Iterator[Any]:
-        """The rows of a query (a server-side cursor on PostgreSQL)."""
+        """The rows of a query that feeds a lookup."""
         raise NotImplementedError
 
     def lines(self, columns: Sequence[str], query: str) -> Iterator[bytes]:
@@ -73,10 +88,7 @@ class _Backend:
         raise NotImplementedError
 
     def end(self) -> None:
-        """Drop the TEMP tables (and put back any setting changed for the export)."""
-        for name in reversed(self.tables):
-            self._execute(f"DROP TABLE IF EXISTS {name}")
-        self.tables.clear()
+        """Drop what the export made (TEMP tables, settings)."""
 
     def _execute(self, sql: str) -> None:
         cur = self.raw.cursor()
@@ -100,6 +112,7 @@ class _SQLite(_Backend):
 
     def __init__(self, session: Session) -> None:
         super().__init__(session)
+        self.tables: list[str] = []
         self.raw.create_function("export_float", 1, _float_text, deterministic=True)
 
     def time(self, col: str) -> str:
@@ -116,17 +129,27 @@ class _SQLite(_Backend):
     def text(self, value: str | None) -> str | None:
         return _quoted(neutralise(value)) if value else None
 
-    def temp_table(self, name: str, columns: str, rows: Iterable[Sequence[Any]]) -> None:
+    def lookup(self, name: str, columns: Sequence[tuple[str, str]], key: Sequence[str],
+               rows: Iterable[Sequence[Any]]) -> None:
         self._execute(f"DROP TABLE IF EXISTS temp.{name}")
-        self._execute(f"CREATE TEMP TABLE {name} ({columns})")
-        self.tables.append(f"temp.{name}")
+        spec = ", ".join(f"{column} {kind}" for column, kind in columns)
+        self._execute(f"CREATE TEMP TABLE {name} ({spec}, PRIMARY KEY ({', '.join(key)}))")
+        self.tables.append(name)
         source = iter(rows)
         cur = self.raw.cursor()
         try:
             while batch := list(islice(source, 10 * CHUNK)):
-                cur.executemany(f"INSERT INTO temp.{name} VALUES ({', '.join('?' * len(batch[0]))})", batch)
+                cur.executemany(f"INSERT INTO temp.{name} VALUES ({', '.join('?' * len(columns))})", batch)
         finally:
             cur.close()
+
+    def source(self, name: str, alias: str) -> str:
+        return f"temp.{name} AS {alias}"
+
+    def end(self) -> None:
+        for name in reversed(self.tables):
+            self._execute(f"DROP TABLE IF EXISTS temp.{name}")
+        self.tables.clear()
 
     def rows(self, sql: str) -> Iterator[Any]:
         cur = self.raw.cursor()
@@ -141,9 +164,10 @@ class _SQLite(_Backend):
         fmt = ",".join(["%s"] * len(columns))
         cur = self.raw.cursor()
         try:
-            cur.execute(f"SELECT printf('{fmt}', {', '.join(columns)}) {query}")
+            # as UTF-8 bytes: no text object made per line
+            cur.execute(f"SELECT CAST(printf('{fmt}', {', '.join(columns)}) AS BLOB) {query}")
             while batch := cur.fetchmany(CHUNK):
-                yield ("\r\n".join([r[0] for r in batch]) + "\r\n").encode()
+                yield b"\r\n".join([r[0] for r in batch]) + b"\r\n"
         finally:
             cur.close()
 
@@ -152,13 +176,14 @@ class _PostgreSQL(_Backend):
     name = "postgresql"
     ordered_join = "JOIN"
     in_storage_order = ""
-    # For this transaction only: floats as the shortest exact text (the default since PostgreSQL 12), and
-    # memory for the export's joins and sort (4 million responses hash in one batch instead of 64 on disk;
-    # a bigger academy spills to disk as before). Put back when the export ends.
-    SETTINGS = {"extra_float_digits": "1", "work_mem": "128MB"}
+    ARRAYS = {"INTEGER": "int8", "TEXT": "text", "REAL": "float8"}
+    # for this transaction: floats as their shortest exact text (the default since PostgreSQL 12); put back after
+    SETTINGS = {"extra_float_digits": "1"}
 
     def __init__(self, session: Session) -> None:
         super().__init__(session)
+        self.params: dict[str, list[Any]] = {}
+        self.sources: dict[str, tuple[str, str]] = {}
         self.saved = {name: self.raw.execute(f"SHOW {name}").fetchone()[0] for name in self.SETTINGS}
         self._settings(self.SETTINGS)
 
@@ -168,9 +193,11 @@ class _PostgreSQL(_Backend):
 
     def end(self) -> None:
         if self.raw.info.transaction_status == TransactionStatus.INERROR:
-            return  # failed: the rollback to come drops the tables and the settings
-        super().end()
+            return  # failed: the rollback to come puts the settings back
         self._settings(self.saved)
+
+    def where(self, clauses: list[Any]) -> str:
+        return super().where(clauses).replace("%", "%%")  # the queries carry %(name)s parameters
 
     def time(self, col: str) -> str:
         return f"to_char({col} AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS')"
@@ -188,43 +215,70 @@ class _PostgreSQL(_Backend):
     def text(self, value: str | None) -> str | None:
         return neutralise(value) if value else None
 
-    def temp_table(self, name: str, columns: str, rows: Iterable[Sequence[Any]]) -> None:
-        self._execute(f"DROP TABLE IF EXISTS pg_temp.{name}")
-        self._execute(f"CREATE TEMP TABLE {name} ({columns.replace('REAL', 'double precision')}) ON COMMIT DROP")
-        self.tables.append(f"pg_temp.{name}")
-        source = iter(rows)  # may be read from a cursor of this connection: not while a COPY runs
-        with self.raw.cursor() as cur:
-            while batch := list(islice(source, 10 * CHUNK)):
-                with cur.copy(f"COPY pg_temp.{name} FROM STDIN") as copy:
-                    for row in batch:
-                        copy.write_row(row)
-            cur.execute(f"ANALYZE pg_temp.{name}")  # its size, for the plan of the export query
+    def lookup(self, name: str, columns: Sequence[tuple[str, str]], key: Sequence[str],
+               rows: Iterable[Sequence[Any]]) -> None:
+        values: list[list[Any]] = [[] for _ in columns]
+        for row in rows:
+            for column, value in zip(values, row, strict=True):
+                column.append(value)
+        arrays = []
+        for (column, kind), column_values in zip(columns, values, strict=True):
+            self.params[f"{name}_{column}"] = column_values
+            arrays.append(f"%({name}_{column})s::{self.ARRAYS[kind]}[]")
+        self.sources[name] = (f"unnest({', '.join(arrays)})", ", ".join(column for column, _ in columns))
+
+    def source(self, name: str, alias: str) -> str:
+        arrays, columns = self.sources[name]
+        return f"{arrays} AS {alias}({columns})"
 
     def rows(self, sql: str) -> Iterator[Any]:
-        with self.raw.cursor(name="export_rows") as cur:
-            cur.execute(sql)
-            while batch := cur.fetchmany(CHUNK):
-                yield from batch
+        # the lookups' sources are small (trainees, the bank's items, distinct values): fetched at once, and
+        # with a plain cursor PostgreSQL may scan in parallel (it never does for a server-side one)
+        with self.raw.cursor() as cur:
+            yield from cur.execute(sql, self.params).fetchall()
 
     def lines(self, columns: Sequence[str], query: str) -> Iterator[bytes]:
         with self.raw.cursor() as cur:
             cur.execute("SAVEPOINT export_copy")
             try:
                 with cur.copy(f"COPY (SELECT {', '.join(columns)} {query}) TO STDOUT "
-                              "WITH (FORMAT csv, ENCODING 'UTF8')") as copy:
-                    batch: list[Any] = []
-                    for row in copy:
-                        batch.append(row)
-                        if len(batch) == CHUNK:
-                            yield _crlf(batch)
-                            batch = []
-                    if batch:
-                        yield _crlf(batch)
+                              "WITH (FORMAT csv, ENCODING 'UTF8')", self.params):
+                    for rows in self._copied_rows():
+                        yield _crlf(rows)
             except BaseException:
                 # stopped early (the client went away): the cancelled COPY must not spoil the transaction
                 cur.execute("ROLLBACK TO SAVEPOINT export_copy")
                 raise
             cur.execute("RELEASE SAVEPOINT export_copy")
+
+
+    def _copied_rows(self) -> Iterator[list[Any]]:
+        """The rows of the COPY under way in lists of up to CHUNK, read from libpq as they arrive (psycopg's
+        ``Copy.read`` costs a few microseconds a row: seconds for millions); psycopg still starts the COPY and
+        cancels it if the reader stops early. A list comes early when the server keeps us waiting."""
+        pgconn = self.raw.pgconn
+        get = pgconn.get_copy_data
+        batch: list[Any] = []
+        while True:
+            size, data = get(1)  # 1: do not block; 0 = no whole row received yet
+            if size > 0:
+                batch.append(data)
+                if len(batch) >= CHUNK:
+                    yield batch
+                    batch = []
+            elif size == 0:
+                if batch:
+                    yield batch
+                    batch = []
+                select.select([pgconn.socket], [], [])  # wait for the server, without holding the GIL
+                pgconn.consume_input()
+            else:  # the end: the COPY's own result follows
+                while (result := pgconn.get_result()) is not None:
+                    if result.status != ExecStatus.COMMAND_OK:
+                        raise psycopg.errors.error_from_result(result, encoding=self.raw.info.encoding)
+                if batch:
+                    yield batch
+                return
 
 
 def _crlf(rows: list[Any]) -> bytes:
@@ -267,16 +321,18 @@ def responses_csv(session: Session, clauses: list[Any], columns: Sequence[str],
     db = _backend(session)
     try:
         where = db.where(clauses)
-        db.temp_table("export_people", "id INTEGER PRIMARY KEY, email TEXT", (
+        db.lookup("export_people", (("id", INTEGER), ("email", TEXT)), ["id"], (
             (uid, db.text(email)) for uid, email in db.rows(
                 f"SELECT id, email FROM users WHERE id IN (SELECT user_id FROM attempts WHERE {where})")))
-        db.temp_table("export_exams", "id INTEGER PRIMARY KEY, name TEXT",
-                      ((eid, db.text(name)) for eid, name in db.rows("SELECT id, name FROM exams")))
-        db.temp_table("export_items", "id INTEGER PRIMARY KEY, qid TEXT, version INTEGER, topic TEXT, points TEXT",
-                      ((vid, db.text(qid), version, db.text(topic), repr(float(points)))
-                       for vid, qid, version, topic, points in items))
-        db.temp_table("export_answers", "vid INTEGER, answer TEXT, ord TEXT, shown TEXT, letters TEXT, atext TEXT, "
-                      "PRIMARY KEY (vid, answer, ord)", _described(db, describe))
+        db.lookup("export_exams", (("id", INTEGER), ("name", TEXT)), ["id"],
+                  ((eid, db.text(name)) for eid, name in db.rows("SELECT id, name FROM exams")))
+        db.lookup("export_items", (("id", INTEGER), ("qid", TEXT), ("version", INTEGER), ("topic", TEXT),
+                                   ("points", TEXT)), ["id"],
+                  ((vid, db.text(qid), version, db.text(topic), repr(float(points)))
+                   for vid, qid, version, topic, points in items))
+        db.lookup("export_answers", (("vid", INTEGER), ("answer", TEXT), ("ord", TEXT), ("shown", TEXT),
+                                     ("letters", TEXT), ("atext", TEXT)), ["vid", "answer", "ord"],
+                  _described(db, describe))
         cells = [
             "attempts.id", "p.email", "attempts.mode", "e.name", "i.qid", "i.version", "i.topic", "ai.position + 1",
             "d.shown", "d.letters", "d.atext",
@@ -284,17 +340,17 @@ def responses_csv(session: Session, clauses: list[Any], columns: Sequence[str],
             f"CASE WHEN d.vid IS NULL THEN '0.0' ELSE {db.number('r.score')} END",
             f"coalesce({db.number('r.max_score')}, i.points)", db.time("r.saved_at"),
         ]
-        # Attempts in export order (SQLite walks ix_attempts_started_at, then each attempt's items in order).
+        # SQLite walks ix_attempts_started_at, then each attempt's items in order; PostgreSQL hashes and sorts.
+        # An exam shows every item; a practice or review only those it reached (saved an answer to).
         query = f"""FROM attempts {db.ordered_join} attempt_items ai ON ai.attempt_id = attempts.id
-            JOIN export_people p ON p.id = attempts.user_id
-            LEFT JOIN export_exams e ON e.id = attempts.exam_id
+            JOIN {db.source("export_people", "p")} ON p.id = attempts.user_id
+            LEFT JOIN {db.source("export_exams", "e")} ON e.id = attempts.exam_id
             LEFT JOIN responses r ON r.attempt_id = ai.attempt_id AND r.question_version_id = ai.question_version_id
-            JOIN export_items i ON i.id = ai.question_version_id
-            LEFT JOIN export_answers d ON d.vid = ai.question_version_id
+            JOIN {db.source("export_items", "i")} ON i.id = ai.question_version_id
+            LEFT JOIN {db.source("export_answers", "d")} ON d.vid = ai.question_version_id
                 AND d.answer = CAST(r.answer AS TEXT) AND d.ord = CAST(ai.option_order AS TEXT)
             WHERE {where} AND (attempts.mode = 'exam' OR r.id IS NOT NULL)
             ORDER BY attempts.started_at, attempts.id, ai.position"""
-        # an exam shows every item; a practice or review only those it reached (saved an answer to)
         yield from db.lines(cells, query)
     finally:
         db.end()
@@ -349,11 +405,11 @@ def results_csv(session: Session, clauses: list[Any], columns: Sequence[str], co
     db = _backend(session)
     try:
         where = db.where(clauses)
-        db.temp_table("export_people", "id INTEGER PRIMARY KEY, email TEXT, name TEXT, cohorts TEXT", (
+        db.lookup("export_people", (("id", INTEGER), ("email", TEXT), ("name", TEXT), ("cohorts", TEXT)), ["id"], (
             (uid, db.text(email), db.text(name), db.text("; ".join(cohorts_of.get(uid, []))))
             for uid, email, name in db.rows(
                 f"SELECT id, email, name FROM users WHERE id IN (SELECT user_id FROM attempts WHERE {where})")))
-        db.temp_table("export_exams", "id INTEGER PRIMARY KEY, name TEXT, cohort TEXT, pass_mark REAL", (
+        db.lookup("export_exams", (("id", INTEGER), ("name", TEXT), ("cohort", TEXT), ("pass_mark", REAL)), ["id"], (
             (eid, db.text(name), db.text(cohort_names.get(cid)) if cid is not None else None, mark)
             for eid, name, cid, mark in db.rows("SELECT id, name, cohort_id, pass_mark FROM exams")))
         # the attempt's own pass mark (fixed at its start; an Angoff exam's cut score of its items), else the exam's
@@ -364,21 +420,21 @@ def results_csv(session: Session, clauses: list[Any], columns: Sequence[str], co
             own = ("CASE WHEN attempts.settings -> 'pass_mark' IS NULL THEN e.pass_mark "
                    "ELSE (attempts.settings ->> 'pass_mark')::float8 END")
         mark = f"CASE WHEN attempts.mode = 'exam' THEN {own} END"
-        source = f"FROM attempts LEFT JOIN export_exams e ON e.id = attempts.exam_id WHERE {where}"
+        source = f"FROM attempts LEFT JOIN {db.source('export_exams', 'e')} ON e.id = attempts.exam_id WHERE {where}"
         values = {v for (v,) in db.rows(f"SELECT DISTINCT attempts.percent {source}")}
         values |= {v for (v,) in db.rows(f"SELECT DISTINCT {mark} {source}")}
-        db.temp_table("export_percents", "v REAL PRIMARY KEY, shown TEXT",
-                      ((v, repr(percent(v))) for v in values if v is not None))
+        db.lookup("export_percents", (("v", REAL), ("shown", TEXT)), ["v"],
+                  ((v, repr(percent(v))) for v in values if v is not None))
         cells = [
             "attempts.id", "p.email", "p.name", "coalesce(e.cohort, p.cohorts)", "attempts.mode", "e.name",
             "attempts.state", db.time("attempts.started_at"), db.time("attempts.submitted_at"),
             db.number("attempts.score"), db.number("attempts.max_score"), "pct.shown", db.yes_no("attempts.passed"),
             "mark.shown",
         ]
-        query = f"""FROM attempts JOIN export_people p ON p.id = attempts.user_id
-            LEFT JOIN export_exams e ON e.id = attempts.exam_id
-            LEFT JOIN export_percents pct ON pct.v = attempts.percent
-            LEFT JOIN export_percents mark ON mark.v = {mark}
+        query = f"""FROM attempts JOIN {db.source("export_people", "p")} ON p.id = attempts.user_id
+            LEFT JOIN {db.source("export_exams", "e")} ON e.id = attempts.exam_id
+            LEFT JOIN {db.source("export_percents", "pct")} ON pct.v = attempts.percent
+            LEFT JOIN {db.source("export_percents", "mark")} ON mark.v = {mark}
             WHERE {where} ORDER BY attempts.started_at, attempts.id"""
         yield from db.lines(cells, query)
     finally:
