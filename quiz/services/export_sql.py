@@ -50,9 +50,10 @@ class _Backend:
     name = ""
     ordered_join = in_storage_order = ""
 
-    def __init__(self, session: Session) -> None:
+    def __init__(self, session: Session, counter: list[int] | None = None) -> None:
         self.session = session
         self.raw = session.connection().connection.driver_connection
+        self.counter = counter if counter is not None else [0]  # rows written so far
 
     # -- cells -------------------------------------------------------------------------------------------
     def time(self, col: str) -> str:
@@ -110,8 +111,8 @@ class _SQLite(_Backend):
     ordered_join = "CROSS JOIN"  # SQLite keeps the tables of a CROSS JOIN in the order written
     in_storage_order = "NOT INDEXED"  # a table read front to back, not through an index
 
-    def __init__(self, session: Session) -> None:
-        super().__init__(session)
+    def __init__(self, session: Session, counter: list[int] | None = None) -> None:
+        super().__init__(session, counter)
         self.tables: list[str] = []
         self.raw.create_function("export_float", 1, _float_text, deterministic=True)
 
@@ -167,6 +168,7 @@ class _SQLite(_Backend):
             # as UTF-8 bytes: no text object made per line
             cur.execute(f"SELECT CAST(printf('{fmt}', {', '.join(columns)}) AS BLOB) {query}")
             while batch := cur.fetchmany(CHUNK):
+                self.counter[0] += len(batch)
                 yield b"\r\n".join([r[0] for r in batch]) + b"\r\n"
         finally:
             cur.close()
@@ -180,8 +182,8 @@ class _PostgreSQL(_Backend):
     # for this transaction: floats as their shortest exact text (the default since PostgreSQL 12); put back after
     SETTINGS = {"extra_float_digits": "1"}
 
-    def __init__(self, session: Session) -> None:
-        super().__init__(session)
+    def __init__(self, session: Session, counter: list[int] | None = None) -> None:
+        super().__init__(session, counter)
         self.params: dict[str, list[Any]] = {}
         self.sources: dict[str, tuple[str, str]] = {}
         self.saved = {name: self.raw.execute(f"SHOW {name}").fetchone()[0] for name in self.SETTINGS}
@@ -244,6 +246,7 @@ class _PostgreSQL(_Backend):
                 with cur.copy(f"COPY (SELECT {', '.join(columns)} {query}) TO STDOUT "
                               "WITH (FORMAT csv, ENCODING 'UTF8')", self.params):
                     for rows in self._copied_rows():
+                        self.counter[0] += len(rows)
                         yield _crlf(rows)
             except BaseException:
                 # stopped early (the client went away): the cancelled COPY must not spoil the transaction
@@ -300,8 +303,8 @@ def _quoted(value: Any) -> str:
     return buf.getvalue()[:-3]
 
 
-def _backend(session: Session) -> _Backend:
-    return _SQLite(session) if session.bind.dialect.name == "sqlite" else _PostgreSQL(session)
+def _backend(session: Session, counter: list[int] | None) -> _Backend:
+    return (_SQLite if session.bind.dialect.name == "sqlite" else _PostgreSQL)(session, counter)
 
 
 def header(columns: Sequence[str]) -> bytes:
@@ -312,13 +315,14 @@ def header(columns: Sequence[str]) -> bytes:
 # -- responses -----------------------------------------------------------------------------------------------
 
 def responses_csv(session: Session, clauses: list[Any], columns: Sequence[str],
-                  items: Iterable[tuple[int, str, int, str, float]], describe: Describe) -> Iterator[bytes]:
+                  items: Iterable[tuple[int, str, int, str, float]], describe: Describe,
+                  counter: list[int] | None = None) -> Iterator[bytes]:
     """The responses export (one row per item shown) as CSV chunks. ``clauses``: the scope, a WHERE on
     ``attempts`` (permissions already checked); ``items``: (version id, question id, version, topic, points) of
     every item version; ``describe(version id, answer JSON, option order JSON)``: (answer, letters, text) as the
-    trainee saw them, None for a blank answer."""
+    trainee saw them, None for a blank answer; ``counter[0]`` counts the rows written."""
     yield header(columns)
-    db = _backend(session)
+    db = _backend(session, counter)
     try:
         where = db.where(clauses)
         db.lookup("export_people", (("id", INTEGER), ("email", TEXT)), ["id"], (
@@ -332,7 +336,7 @@ def responses_csv(session: Session, clauses: list[Any], columns: Sequence[str],
                    for vid, qid, version, topic, points in items))
         db.lookup("export_answers", (("vid", INTEGER), ("answer", TEXT), ("ord", TEXT), ("shown", TEXT),
                                      ("letters", TEXT), ("atext", TEXT)), ["vid", "answer", "ord"],
-                  _described(db, describe))
+                  _described(db, describe, where if clauses else None))
         cells = [
             "attempts.id", "p.email", "attempts.mode", "e.name", "i.qid", "i.version", "i.topic", "ai.position + 1",
             "d.shown", "d.letters", "d.atext",
@@ -360,11 +364,22 @@ PAIRS = 20_000  # an item's answers x option orders described without asking whi
 VALUES = 1_000  # an item with more distinct answers or orders than this: only the pairs that occur
 
 
-def _described(db: _Backend, describe: Describe) -> Iterator[tuple]:
-    """Every (version, answer, option order) the export can meet, described once (blank answers left out):
-    each item's distinct answers times its distinct option orders - two scans and no join, a superset of the
-    pairs that occur (one nobody meets is never joined). An item with too many (long ordering items) gets
-    the pairs that occur, from its own rows."""
+def _described(db: _Backend, describe: Describe, scope: str | None) -> Iterator[tuple]:
+    """Every (version, answer, option order) the export can meet, described once (blank answers left out).
+    A part of the academy (``scope``, a WHERE on attempts): the pairs its attempts hold, through the attempts'
+    indexes. All of it: each item's distinct answers times its distinct option orders - two scans and no join,
+    a superset of the pairs that occur (one nobody meets is never joined); an item with too many (long
+    ordering items) gets the pairs that occur, from its own rows."""
+    if scope is not None:
+        for vid, answer, order in db.rows(
+                f"SELECT DISTINCT ai.question_version_id, CAST(r.answer AS TEXT), CAST(ai.option_order AS TEXT) "
+                f"FROM attempts {db.ordered_join} attempt_items ai ON ai.attempt_id = attempts.id "
+                f"{db.ordered_join} responses r ON r.attempt_id = ai.attempt_id "
+                f"AND r.question_version_id = ai.question_version_id WHERE {scope} AND r.answer IS NOT NULL"):
+            found = describe(vid, answer, order)
+            if found is not None:
+                yield (vid, answer, order, *map(db.text, found))
+        return
     answers = _distinct(db, "responses", "answer", "answer IS NOT NULL")
     orders = _distinct(db, "attempt_items", "option_order", "1 = 1")
     for vid, given in answers.items():
@@ -398,11 +413,13 @@ def _distinct(db: _Backend, table: str, column: str, condition: str) -> dict[int
 # -- results -------------------------------------------------------------------------------------------------
 
 def results_csv(session: Session, clauses: list[Any], columns: Sequence[str], cohort_names: dict[int, str],
-                cohorts_of: dict[int, list[str]], percent: Callable[[float], float]) -> Iterator[bytes]:
+                cohorts_of: dict[int, list[str]], percent: Callable[[float], float],
+                counter: list[int] | None = None) -> Iterator[bytes]:
     """The results export (one row per attempt) as CSV chunks. ``cohort_names``: the cohorts in scope;
-    ``cohorts_of``: each trainee's cohorts in scope; ``percent``: a fraction as exported (0-100, one decimal)."""
+    ``cohorts_of``: each trainee's cohorts in scope; ``percent``: a fraction as exported (0-100, one decimal);
+    ``counter[0]`` counts the rows written."""
     yield header(columns)
-    db = _backend(session)
+    db = _backend(session, counter)
     try:
         where = db.where(clauses)
         db.lookup("export_people", (("id", INTEGER), ("email", TEXT), ("name", TEXT), ("cohorts", TEXT)), ["id"], (

@@ -240,14 +240,14 @@ def _describer(questions: Mapping[int, Any]) -> export_sql.Describe:
     return describe
 
 
-def _responses_csv(session: Session, clauses: Any) -> Iterator[bytes]:
+def _responses_csv(session: Session, clauses: Any, counter: list[int] | None) -> Iterator[bytes]:
     questions: dict[int, Any] = {}
     items = []
     for version, topic in session.execute(select(QuestionVersion, QuestionRow.topic)
                                           .join(QuestionRow, QuestionRow.id == QuestionVersion.question_id)):
         questions[version.id] = q = to_question(version)
         items.append((version.id, version.question_id, version.version, topic, q.points))
-    return export_sql.responses_csv(session, clauses, RESPONSE_COLUMNS, items, _describer(questions))
+    return export_sql.responses_csv(session, clauses, RESPONSE_COLUMNS, items, _describer(questions), counter)
 
 
 def responses_rows(session: Session, actor: Actor | None, cohort_id: int | None = None,
@@ -360,19 +360,26 @@ def csv_chunks(rows: Iterable[Mapping[str, Any]], columns: Sequence[str], *, chu
 
 
 def csv_stream(session: Session, actor: Actor | None, kind: str, cohort_id: int | None = None,
-               exam_id: int | None = None) -> Iterator[bytes]:
+               exam_id: int | None = None, *, counter: list[int] | None = None) -> Iterator[bytes]:
     """An export (``kind`` in KINDS) as CSV byte chunks, the fastest way: permissions are checked now (the
     header is the first chunk); the responses and results are written by the database (export_sql), the same
-    bytes as :func:`to_csv_bytes` of the rows, a chunk at a time."""
+    bytes as :func:`to_csv_bytes` of the rows, a chunk at a time. ``counter[0]`` counts the rows written."""
     fetch, columns = KINDS[kind]
     if kind == "responses":
         _, clauses = _scope(session, actor, cohort_id, exam_id)
-        return _responses_csv(session, clauses)
+        return _responses_csv(session, clauses, counter)
     if kind == "results":
         cohorts, clauses = _scope(session, actor, cohort_id, exam_id)
         names, by_user = _cohort_names(session, cohorts)
-        return export_sql.results_csv(session, clauses, RESULT_COLUMNS, names, by_user, percent_0_100)
-    return csv_chunks(fetch(session, actor, cohort_id, exam_id), columns)
+        return export_sql.results_csv(session, clauses, RESULT_COLUMNS, names, by_user, percent_0_100, counter)
+    return csv_chunks(_counted(fetch(session, actor, cohort_id, exam_id), counter), columns)
+
+
+def _counted(rows: Iterator[Any], counter: list[int] | None) -> Iterator[Any]:
+    for row in rows:
+        if counter is not None:
+            counter[0] += 1
+        yield row
 
 
 def _cell(value: Any) -> Any:

@@ -136,9 +136,12 @@ def _reference(s, actor, kind: str, **scope: Any) -> bytes:  # noqa: ANN001
 def test_the_streamed_csv_is_the_reference_file_byte_for_byte(platform, admin, trainer, awkward, kind):  # noqa: ANN001
     for actor, scope in [(admin, {}), (None, {}), (trainer, {}), (admin, {"cohort_id": awkward["evening"]}),
                          (trainer, {"exam_id": awkward["exam"]}), (admin, {"cohort_id": awkward["other"]})]:
+        counter = [0]
         with platform.transaction() as s:
             expected = _reference(s, actor, kind, **scope)
-            streamed = b"".join(exports.csv_stream(s, actor, kind, **scope))
+            streamed = b"".join(exports.csv_stream(s, actor, kind, **scope, counter=counter))
+            fetch, _ = exports.KINDS[kind]
+            assert counter == [len(list(fetch(s, actor, **scope)))]  # what `quiz export` reports
         assert streamed.decode().splitlines() == expected.decode().splitlines(), (kind, scope)
         assert streamed == expected, (kind, scope)
     assert expected.count(b"\r\n") > 1
