@@ -28,13 +28,16 @@ def cmd_export(args: argparse.Namespace) -> int:
         with platform.transaction() as s:
             cohort_id = id_by_name(s, Cohort, args.cohort, "cohort")
             exam_id = id_by_name(s, Exam, args.exam, "exam")
-            rows = fetch(s, None, cohort_id=cohort_id, exam_id=exam_id)
-            if args.format == "csv":  # streamed: memory stays flat whatever the size
+            if args.format == "csv":  # streamed (written by the database): memory stays flat whatever the size
                 counter = [0]
-                _write_csv(args.out, exports.csv_chunks(_counted(rows, counter), columns))
+                stream = exports.csv_stream(s, None, args.what, cohort_id, exam_id, counter=counter)
+                try:
+                    _write_csv(args.out, stream)
+                finally:
+                    stream.close()  # a write that failed half way: the database's side ends before the transaction
                 count = counter[0]
             else:
-                rows = list(rows)
+                rows = list(fetch(s, None, cohort_id=cohort_id, exam_id=exam_id))
                 count = len(rows)
                 write_out(args.out, exports.to_xlsx_bytes(rows, columns, sheet=args.what.title()))
     except ServiceError as err:
@@ -46,12 +49,6 @@ def cmd_export(args: argparse.Namespace) -> int:
     if args.out != "-":
         print(f"wrote {count} row(s) to {args.out}")
     return 0
-
-
-def _counted(rows, counter: list[int]):  # noqa: ANN001, ANN202
-    for r in rows:
-        counter[0] += 1
-        yield r
 
 
 def _write_csv(out: str, chunks) -> None:  # noqa: ANN001
