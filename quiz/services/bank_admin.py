@@ -46,7 +46,7 @@ from quiz.services import catalogue as catalogue_service
 from quiz.services.bank_sync import add_version
 from quiz.services.errors import Conflict, InvalidInput, NotFound
 from quiz.services.permissions import Actor, require_staff
-from quiz.services.questions import current_questions, to_question
+from quiz.services.questions import current_questions, current_version, to_question
 
 # -- results ----------------------------------------------------------------------------------------------------
 
@@ -129,19 +129,6 @@ def _staff(actor: Actor | None) -> None:
         require_staff(actor)
 
 
-
-
-def _current(session: Session, question_id: str) -> tuple[QuestionRow, QuestionVersion]:
-    row = session.get(QuestionRow, question_id)
-    if row is None:
-        raise NotFound(f"There is no question {question_id!r}.")
-    version = session.scalar(select(QuestionVersion).where(QuestionVersion.question_id == row.id,
-                                                           QuestionVersion.version == row.current_version))
-    if version is None:  # pragma: no cover - the schema keeps them together
-        raise NotFound(f"Question {question_id!r} has no content.")
-    return row, version
-
-
 def _summary(row: QuestionRow, version: QuestionVersion, q: Question) -> QuestionSummary:
     return QuestionSummary(
         id=row.id, topic=row.topic, type=q.type, difficulty=q.difficulty, status=row.status,
@@ -207,7 +194,7 @@ def list_questions(session: Session, actor: Actor | None, *, search: str | None 
 
 def get_question(session: Session, actor: Actor | None, question_id: str) -> QuestionDetail:
     _staff(actor)
-    row, version = _current(session, question_id)
+    row, version = current_version(session, question_id)
     question = to_question(version, row.status)
     versions = [VersionInfo(v.version, v.origin, v.created_at, v.created_by) for v in session.scalars(
         select(QuestionVersion).where(QuestionVersion.question_id == row.id).order_by(QuestionVersion.version))]
@@ -220,7 +207,7 @@ def lint_warnings(session: Session, actor: Actor | None, question_id: str) -> li
     """The item-writing linter's warnings for an item's current version (:func:`quiz.domain.lint.lint_question`),
     its stem compared with every other live or draft item."""
     _staff(actor)
-    row, version = _current(session, question_id)
+    row, version = current_version(session, question_id)
     others = [c.question for c in current_questions(session, statuses=("live", "draft"))]
     return lint_question(to_question(version, row.status), others)
 
@@ -228,7 +215,7 @@ def lint_warnings(session: Session, actor: Actor | None, question_id: str) -> li
 def approve(session: Session, actor: Actor | None, question_id: str) -> QuestionSummary:
     """A draft goes live (and stays live whatever the files say)."""
     _staff(actor)
-    row, version = _current(session, question_id)
+    row, version = current_version(session, question_id)
     if row.status != "draft":
         raise Conflict(f"Only a draft can be approved; {question_id} is {row.status}.")
     row.status, row.status_source, row.updated_at = "live", "trainer", utcnow()
@@ -240,7 +227,7 @@ def approve(session: Session, actor: Actor | None, question_id: str) -> Question
 def retire(session: Session, actor: Actor | None, question_id: str) -> QuestionSummary:
     """Take an item out of use (kept for past attempts and statistics; never deleted)."""
     _staff(actor)
-    row, version = _current(session, question_id)
+    row, version = current_version(session, question_id)
     if row.status == "retired":
         raise Conflict(f"{question_id} is already retired.")
     previous = row.status
@@ -286,7 +273,7 @@ def edit(session: Session, actor: Actor | None, question_id: str, authoring: dic
     problem.
     """
     _staff(actor)
-    row, version = _current(session, question_id)
+    row, version = current_version(session, question_id)
     current = to_question(version, row.status)
     data = dict(authoring)
     if data.get("id", question_id) != question_id:
@@ -350,7 +337,7 @@ def check_draft(session: Session, actor: Actor | None, authoring: dict[str, Any]
     _staff(actor)
     data = dict(authoring)
     if question_id is not None:
-        row, version = _current(session, question_id)
+        row, version = current_version(session, question_id)
         data["id"], data["status"] = question_id, row.status
         if case is KEEP_CASE:
             case = to_question(version, row.status).case
@@ -393,7 +380,7 @@ def duplicate(session: Session, actor: Actor | None, question_id: str) -> str:
     """A new draft with the content of ``question_id`` under the next free id of its topic; return that id.
     An item of a case set is copied as a stand-alone item (the case's scenario is not part of the copy)."""
     _staff(actor)
-    row, version = _current(session, question_id)
+    row, version = current_version(session, question_id)
     data = question_to_authoring(to_question(version, row.status))
     data.pop("id", None)
     data["status"] = "draft"
@@ -427,7 +414,7 @@ def _apply(session: Session, actor: Actor | None, result: ImportResult, catalogu
             add_version(session, row, q, "import", created_by=actor.id if actor else None)
             report.added.append(q.id)
             continue
-        _, version = _current(session, q.id)
+        _, version = current_version(session, q.id)
         q = q.model_copy(update={"status": row.status})
         if q.content_hash() == version.content_hash:
             report.unchanged.append(q.id)

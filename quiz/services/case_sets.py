@@ -38,7 +38,7 @@ from quiz.services import audit, bank_admin
 from quiz.services.bank_sync import add_version
 from quiz.services.errors import InvalidInput, NotFound
 from quiz.services.permissions import Actor, require_staff
-from quiz.services.questions import to_question
+from quiz.services.questions import current_version, to_question
 
 __all__ = ["CasePlacement", "CaseSetView", "SavedItem", "check_case_sets", "check_item", "edit_case_set",
            "list_case_sets", "move_item", "save_item"]
@@ -111,13 +111,7 @@ def _lock(session: Session, question_ids: set[str]) -> None:
 
 
 def _current(session: Session, question_id: str) -> tuple[QuestionRow, Question]:
-    row = session.get(QuestionRow, question_id)
-    if row is None:
-        raise NotFound(f"There is no question {question_id!r}.")
-    version = session.scalar(select(QuestionVersion).where(QuestionVersion.question_id == row.id,
-                                                           QuestionVersion.version == row.current_version))
-    if version is None:  # pragma: no cover - the schema keeps them together
-        raise NotFound(f"Question {question_id!r} has no content.")
+    row, version = current_version(session, question_id)
     return row, to_question(version, row.status)
 
 

@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 
 from quiz.adapters.orm import Attempt, AttemptItem, QuestionRow, QuestionVersion
 from quiz.domain.bank import Question
+from quiz.services.errors import NotFound
 
 
 def to_question(version: QuestionVersion, status: str | None = None) -> Question:
@@ -18,6 +19,18 @@ def to_question(version: QuestionVersion, status: str | None = None) -> Question
     if status is not None:
         data["status"] = status
     return Question.model_validate(data)
+
+
+def current_version(session: Session, question_id: str) -> tuple[QuestionRow, QuestionVersion]:
+    """A question's row and its current version (NotFound if there is no such question)."""
+    row = session.get(QuestionRow, question_id)
+    if row is None:
+        raise NotFound(f"There is no question {question_id!r}.")
+    version = session.scalar(select(QuestionVersion).where(QuestionVersion.question_id == row.id,
+                                                           QuestionVersion.version == row.current_version))
+    if version is None:  # pragma: no cover - the schema keeps them together
+        raise NotFound(f"Question {question_id!r} has no content.")
+    return row, version
 
 
 @dataclass(frozen=True)
