@@ -14,7 +14,7 @@ from quiz.core.config import Settings
 from quiz.services import attempts
 from quiz.services.permissions import Actor
 from tests.e2e.conftest import wait_idle
-from tests.e2e.trainee_setup import DESKTOP, PHONE, TRAINEE, TRAINER, prepare, sign_in
+from tests.e2e.trainee_setup import DESKTOP, PHONE, TRAINEE, TRAINER, prepare, sign_in, start_exam
 
 SERIOUS = ("serious", "critical")
 ANONYMOUS_PAGES = ("login", "register", "verify")
@@ -72,10 +72,7 @@ def test_no_serious_accessibility_violation_on_any_page(start_app, browser, tmp_
             if who == TRAINEE:  # sitting an exam, and its submit dialog
                 page.goto(f"{server.url}/exams")
                 wait_idle(page)
-                page.get_by_role("button", name="Start Foundation certificate").click()
-                wait_idle(page)
-                page.get_by_role("button", name="Yes, start the exam").click()
-                wait_idle(page)
+                start_exam(page)
                 page.get_by_role("timer").wait_for()
                 if found := _violations(page):
                     problems["trainee sitting the exam"] = found

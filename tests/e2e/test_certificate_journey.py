@@ -17,6 +17,7 @@ from quiz.core.config import Settings
 from quiz.services import accounts
 from quiz.services.bank_sync import sync_bank
 from tests.e2e.conftest import wait_idle
+from tests.e2e.trainee_setup import start_exam
 from tests.factories import make_bank, write_bank_dir
 
 ARTIFACTS = Path(__file__).resolve().parent / "artifacts"
@@ -78,10 +79,7 @@ def test_pass_download_the_pdf_and_open_its_qr_link(start_app, browser, page, tm
     wait_idle(page)
     page.get_by_role("link", name="Certification exams").first.click()
     wait_idle(page)
-    page.get_by_role("button", name="Start Foundation certificate").click()
-    wait_idle(page)
-    page.get_by_role("button", name="Yes, start the exam").click()
-    wait_idle(page)
+    start_exam(page)
     answer_right(page)
     page.get_by_role("button", name="Next →").click()
     wait_idle(page)

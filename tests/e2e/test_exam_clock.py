@@ -14,7 +14,7 @@ from quiz.adapters.orm import Attempt
 from quiz.bootstrap import open_platform
 from quiz.core.config import Settings
 from tests.e2e.conftest import wait_idle
-from tests.e2e.trainee_setup import DESKTOP, prepare, sign_in
+from tests.e2e.trainee_setup import DESKTOP, prepare, sign_in, start_exam
 
 
 def _deadline_in(platform, seconds: float) -> None:  # noqa: ANN001
@@ -35,10 +35,7 @@ def test_the_time_left_counts_down_in_the_browser_and_time_up_opens_the_result(s
         sign_in(page, server.url)
         page.goto(f"{server.url}/exams")
         wait_idle(page)
-        page.get_by_role("button", name="Start Foundation certificate").click()
-        wait_idle(page)
-        page.get_by_role("button", name="Yes, start the exam").click()
-        wait_idle(page)
+        start_exam(page)
         timer = page.get_by_role("timer")
         expect(timer).to_have_attribute("aria-label", "Time left: 30 minutes")
 

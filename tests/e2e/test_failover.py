@@ -27,7 +27,7 @@ from quiz.services import accounts
 from quiz.services.bank_sync import sync_bank
 from tests.conftest import PG_URL, missing
 from tests.e2e.conftest import SETUP_CODE, free_port, wait_idle
-from tests.e2e.trainee_setup import TRAINEE, TRAINER, sign_in
+from tests.e2e.trainee_setup import TRAINEE, TRAINER, sign_in, start_exam
 from tests.factories import make_bank, write_bank_dir
 
 pytestmark = pytest.mark.e2e
@@ -126,10 +126,7 @@ def test_killing_the_process_mid_exam_moves_the_trainee_to_another_with_every_an
         sign_in(page, base)
         page.get_by_role("link", name="Certification exams").first.click()
         wait_idle(page)
-        page.get_by_role("button", name="Start Foundation certificate").click()
-        wait_idle(page)
-        page.get_by_role("button", name="Yes, start the exam").click()
-        wait_idle(page)
+        start_exam(page)
         expect(page.get_by_text("Time left")).to_be_visible()
         label = page.get_by_role("radiogroup").first.locator("label").first
         first = label.inner_text().strip()

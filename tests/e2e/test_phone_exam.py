@@ -16,7 +16,7 @@ from quiz.adapters.orm import Attempt
 from quiz.bootstrap import open_platform
 from quiz.core.config import Settings
 from tests.e2e.conftest import wait_idle
-from tests.e2e.trainee_setup import PHONE, in_viewport, prepare, shot, sign_in
+from tests.e2e.trainee_setup import PHONE, in_viewport, prepare, shot, sign_in, start_exam
 
 
 def test_phone_exam_question_first_sticky_timer_compact_map_and_time_up(start_app, browser, tmp_path):
@@ -39,10 +39,7 @@ def test_phone_exam_question_first_sticky_timer_compact_map_and_time_up(start_ap
         expect(page.get_by_role("heading", name="Certification exams")).to_be_visible(timeout=15_000)
         expect(sidebar).to_have_attribute("data-collapsed", "true")
 
-        page.get_by_role("button", name="Start Foundation certificate").click()
-        wait_idle(page)
-        page.get_by_role("button", name="Yes, start the exam").click()
-        wait_idle(page)
+        start_exam(page)
         timer = page.get_by_role("timer")
         expect(timer).to_be_visible(timeout=15_000)
         expect(page.get_by_text("Answered 0 of 30")).to_be_visible(timeout=15_000)

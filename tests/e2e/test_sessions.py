@@ -15,6 +15,7 @@ from quiz.core.config import PROJECT_ROOT, Settings
 from quiz.services import accounts, sessions
 from tests.e2e.conftest import wait_idle
 from tests.e2e.test_trainee_journey import choose_first_option, nav, prepare
+from tests.e2e.trainee_setup import start_exam
 
 ARTIFACTS = PROJECT_ROOT / "tests" / "e2e" / "artifacts"
 
@@ -63,10 +64,7 @@ def test_reload_restart_and_second_tab_keep_the_exam_going(start_app, page, tmp_
     assert page.evaluate("document.cookie").find(sessions.COOKIE_NAME) == -1  # scripts cannot read it
 
     nav(page, "Certification exams")
-    page.get_by_role("button", name="Start Foundation certificate").click()
-    wait_idle(page)
-    page.get_by_role("button", name="Yes, start the exam").click()
-    wait_idle(page)
+    start_exam(page)
     expect(page.get_by_text("Time left")).to_be_visible()
     first = choose_first_option(page)
     expect(page.get_by_role("button", name="1✓")).to_be_visible()

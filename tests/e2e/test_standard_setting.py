@@ -21,6 +21,7 @@ from quiz.services.bank_sync import sync_bank
 from quiz.services.permissions import Actor
 from tests.e2e.conftest import wait_idle
 from tests.e2e.test_certificate_journey import answer_right
+from tests.e2e.trainee_setup import start_exam
 from tests.factories import make_bank, write_bank_dir
 
 
@@ -103,10 +104,7 @@ def test_two_raters_then_a_trainee_sees_the_attempts_own_pass_mark(start_app, br
     log_in(trainee, server.url, "tia@example.com")
     trainee.get_by_role("link", name="Certification exams").first.click()
     wait_idle(trainee)
-    trainee.get_by_role("button", name="Start Angoff certificate").click()
-    wait_idle(trainee)
-    trainee.get_by_role("button", name="Yes, start the exam").click()
-    wait_idle(trainee)
+    start_exam(trainee, "Angoff certificate")
     answer_right(trainee)
     trainee.get_by_role("button", name="Next →").click()
     wait_idle(trainee)

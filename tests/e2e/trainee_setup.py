@@ -69,6 +69,14 @@ def sign_in(page, url: str, who: tuple[str, str] = TRAINEE) -> None:  # noqa: AN
     wait_idle(page)
 
 
+def start_exam(page, exam: str = "Foundation certificate") -> None:  # noqa: ANN001
+    """From the exam list: the exam's Start button, then the confirmation's "Yes, start the exam"."""
+    page.get_by_role("button", name=f"Start {exam}").click()
+    wait_idle(page)
+    page.get_by_role("button", name="Yes, start the exam").click()
+    wait_idle(page)
+
+
 def shot(page, name: str) -> Path:  # noqa: ANN001
     """A full-page screenshot for the reviewer: tests/e2e/artifacts/<name>.png."""
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
